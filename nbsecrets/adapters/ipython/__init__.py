@@ -1,0 +1,1 @@
+"""The IPython extension: output masking in kernels and terminals, and the magics."""

@@ -1,0 +1,1 @@
+"""The pure core: sources, rules, store, environment and masking. Imports no IPython."""

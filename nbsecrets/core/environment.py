@@ -1,0 +1,232 @@
+"""Applying secrets to os.environ, and taking them away again.
+
+All sources are resolved before anything is written, so a failing source
+leaves the environment untouched. Sources apply in the order given; when two
+define a key the later wins. What was there before is remembered per key so
+it can be put back exactly (unset if it was unset).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, MutableMapping, TypeVar
+
+from .secret import Secret
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENVIRONMENT = "environment"
+"""How a report names a value that was in the environment before nbsecrets set it."""
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    """One key a load set: where it came from, and what it replaced."""
+
+    key: str
+    source: str
+    overrode: str | None
+
+
+class LoadReport(tuple):
+    """The keys a load set, in order; prints key names and sources, never values."""
+
+    @property
+    def keys(self) -> list[str]:
+        return [entry.key for entry in self]
+
+    def __str__(self) -> str:
+        if not self:
+            return "No keys loaded."
+        width = max(len(entry.key) for entry in self)
+        lines = []
+        for entry in self:
+            line = f"{entry.key.ljust(width)}  from {entry.source}"
+            if entry.overrode:
+                line += f" (overrides {entry.overrode})"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def resolve_all(secrets: Iterable[Secret]) -> list[tuple[Secret, dict[str, str]]]:
+    """Resolve every source before anything is applied (all or nothing)."""
+    resolved = []
+    for secret in secrets:
+        if not isinstance(secret, Secret):
+            raise TypeError(f"Expected nbsecrets.Secret, got {type(secret).__name__}.")
+        resolved.append((secret, secret.resolve()))
+    return resolved
+
+
+def merge(resolved: list[tuple[Secret, dict[str, str]]], before: Callable[[str], str | None]) -> tuple[dict[str, str], LoadReport]:
+    """Combine resolved sources in order, the later winning, and describe who overrode whom.
+
+    `before(key)` names what held a key before this load (a source label,
+    'environment', or None).
+    """
+    final: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    overrode: dict[str, str | None] = {}
+    for secret, env in resolved:
+        for key, value in env.items():
+            overrode[key] = origin[key] if key in origin else before(key)
+            final[key] = value
+            origin[key] = secret.label
+    report = LoadReport(LoadedKey(key, origin[key], overrode[key]) for key in final)
+    return final, report
+
+
+class SessionEnvironment:
+    """What `load` set for the rest of the session, layered so `unload` can undo
+    any source and put back what was underneath."""
+
+    def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._lock = threading.RLock()
+        # key -> (value before nbsecrets, [(source label, value), ...] newest last)
+        self._layers: dict[str, tuple[str | None, list[tuple[str, str]]]] = {}
+
+    def load(self, *secrets: Secret) -> LoadReport:
+        resolved = resolve_all(secrets)
+        with self._lock:
+            final, report = merge(resolved, self._holder)
+            # Every source becomes a layer, not just the winner, so unloading the
+            # top one uncovers the next one down.
+            for secret, env in resolved:
+                for key, value in env.items():
+                    if key not in self._layers:
+                        self._layers[key] = (self._environ.get(key), [])
+                    layers = self._layers[key][1]
+                    layers[:] = [layer for layer in layers if layer[0] != secret.label]
+                    layers.append((secret.label, value))
+            for key, value in final.items():
+                self._environ[key] = value
+        return report
+
+    def unload(self, *sources: str) -> list[str]:
+        """Undo the named sources (all when none are named); returns the keys changed."""
+        changed = []
+        with self._lock:
+            for key in list(self._layers):
+                base, layers = self._layers[key]
+                kept = [layer for layer in layers if sources and layer[0] not in sources]
+                if len(kept) == len(layers):
+                    continue
+                changed.append(key)
+                if kept:
+                    layers[:] = kept
+                    self._environ[key] = kept[-1][1]
+                else:
+                    del self._layers[key]
+                    _restore(self._environ, key, base)
+        return changed
+
+    def status(self) -> LoadReport:
+        """Each loaded key, its current source and what that source overrode."""
+        with self._lock:
+            entries = []
+            for key, (base, layers) in self._layers.items():
+                under = layers[-2][0] if len(layers) > 1 else (ENVIRONMENT if base is not None else None)
+                entries.append(LoadedKey(key, layers[-1][0], under))
+            return LoadReport(entries)
+
+    def sources(self) -> list[str]:
+        """Labels of the sources that still provide at least one key."""
+        with self._lock:
+            seen: dict[str, None] = {}
+            for _, layers in self._layers.values():
+                for label, _ in layers:
+                    seen[label] = None
+            return list(seen)
+
+    def _holder(self, key: str) -> str | None:
+        if key in self._layers:
+            return self._layers[key][1][-1][0]
+        return ENVIRONMENT if key in self._environ else None
+
+
+def _restore(environ: MutableMapping[str, str], key: str, value: str | None) -> None:
+    if value is None:
+        environ.pop(key, None)
+    else:
+        environ[key] = value
+
+
+session = SessionEnvironment()
+"""The process's session-wide loads (what `nbsecrets.load` and `%secret load` change)."""
+
+
+def load(*secrets: Secret) -> LoadReport:
+    """Put secrets into os.environ for the rest of the session, in order, the later winning.
+
+    Every source is resolved first; if any fails, os.environ is unchanged.
+    """
+    return session.load(*secrets)
+
+
+def unload(*sources: str) -> list[str]:
+    """Put back what `load` replaced: for the named sources, or for all of them."""
+    return session.unload(*sources)
+
+
+class with_secrets:
+    """Secrets in os.environ for one block or call, restored exactly afterwards.
+
+    Use as `with with_secrets(a, b):` or as a decorator. On exit, also by an
+    exception or KeyboardInterrupt, each key it set gets back the value it had
+    (or is removed if it was unset). Nests; each decorated call gets its own
+    scope, so recursion and threads do not share state.
+    """
+
+    def __init__(self, *secrets: Secret) -> None:
+        self._secrets = secrets
+        self._saved: list[tuple[str, str | None]] | None = None
+        self.report: LoadReport | None = None
+
+    def __enter__(self) -> LoadReport:
+        if self._saved is not None:
+            raise RuntimeError("This with_secrets block is already active; create a new one to nest.")
+        resolved = resolve_all(self._secrets)
+        final, report = merge(resolved, lambda key: ENVIRONMENT if key in os.environ else None)
+        saved = [(key, os.environ.get(key)) for key in final]
+        self._saved = saved
+        try:
+            os.environ.update(final)
+        except BaseException:
+            self._restore()
+            raise
+        self.report = report
+        return report
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        saved, self._saved = self._saved or [], None
+        for key, value in reversed(saved):
+            _restore(os.environ, key, value)
+
+    def __call__(self, func: F) -> F:
+        secrets = self._secrets
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with with_secrets(*secrets):
+                    return await func(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with with_secrets(*secrets):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

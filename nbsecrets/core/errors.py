@@ -1,0 +1,60 @@
+"""The errors nbsecrets raises, one small hierarchy.
+
+Each class exists because a user acts differently on it; each message says
+what went wrong and what to do, and never carries a secret value.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+
+class NbSecretsError(Exception):
+    """Base of every error nbsecrets raises on purpose."""
+
+
+class InvalidSecretError(NbSecretsError, ValueError):
+    """A name, key or value breaks the rules, or a source is misused."""
+
+
+class SecretNotFoundError(NbSecretsError, LookupError):
+    """A stored secret or a .env file that was asked for does not exist."""
+
+    def __init__(self, message: str, *, name: str | None = None, suggestions: Iterable[str] = ()):
+        self.name = name
+        self.suggestions = list(suggestions)
+        if self.suggestions:
+            message += " Did you mean: " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        super().__init__(message)
+
+
+class MissingKeysError(NbSecretsError, LookupError):
+    """A source resolved without keys that were declared required."""
+
+    def __init__(self, source: str, missing: Iterable[str]):
+        self.source = source
+        self.missing = sorted(missing)
+        super().__init__(
+            f"{source} is missing required key{'s' if len(self.missing) > 1 else ''}: "
+            + ", ".join(self.missing)
+        )
+
+
+class AlreadyExistsError(NbSecretsError):
+    """Creating a secret that exists; pass overwrite/--force to replace it."""
+
+
+class DotenvError(InvalidSecretError):
+    """A .env file has lines that cannot be parsed (python-dotenv would skip them silently)."""
+
+
+class KeyUnavailableError(NbSecretsError):
+    """The vault key cannot be found, stored, or does not match the vault."""
+
+
+class VaultCorruptError(NbSecretsError):
+    """The vault file is truncated, damaged or was tampered with; it is left as it is."""
+
+
+class NbSecretsWarning(UserWarning):
+    """Something works but is weaker than it should be (e.g. a key kept in a plain file)."""

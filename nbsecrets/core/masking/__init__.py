@@ -1,0 +1,243 @@
+"""Output masking: every form of every registered secret becomes ``[masked:KEY]``.
+
+The masker reads the process registry and rebuilds its automaton only when
+the registry's version moved, so the cost of a call with nothing to mask is
+one integer comparison plus one linear scan. Pure: no IPython here, the
+kernel and terminal hooks are adapters over this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+import threading
+from typing import Any
+
+from ..errors import InvalidSecretError
+from ..registry import SecretRegistry
+from ..registry import registry as _process_registry
+from .forms import DEFAULT_MIN_LENGTH, secret_forms
+from .matcher import Matcher
+from .stream import StreamMasker
+
+__all__ = ["MaskConfig", "Masker", "StreamMasker", "get_masker", "secret_forms"]
+
+UNNAMED = "secret"
+"""The name a replacement shows for a value registered without a key name."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskConfig:
+    """How masking behaves; frozen so a snapshot of it can be compared by identity."""
+
+    min_length: int = DEFAULT_MIN_LENGTH
+    replacement: str = "[masked:{name}]"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.min_length, bool) or not isinstance(self.min_length, int) or self.min_length < 1:
+            raise InvalidSecretError("min_length must be a positive integer.")
+        if not isinstance(self.replacement, str):
+            raise InvalidSecretError("replacement must be a string such as '[masked:{name}]'.")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(self.replacement) if f is not None}
+            self.replacement.format(name="KEY")
+        except (ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise InvalidSecretError(
+                "replacement must be a format string whose only field is {name}."
+            ) from exc
+        if fields - {"name"}:
+            raise InvalidSecretError("replacement must be a format string whose only field is {name}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    version: int
+    config: MaskConfig
+    matcher: Matcher
+    short_keys: tuple[str, ...]
+
+
+class Masker:
+    """Masks text and data against the secrets of a registry.
+
+    Safe to call from any number of threads: searches run on an immutable
+    automaton, and a stale one is replaced (under a lock) by a new one built
+    from a fresh snapshot of the registry. A call that starts after a value
+    was added sees that value.
+    """
+
+    def __init__(self, registry: SecretRegistry = _process_registry, config: MaskConfig | None = None) -> None:
+        self._registry = registry
+        self._config = config or MaskConfig()
+        self._lock = threading.Lock()
+        self._forms_cache: dict[str, list[str]] = {}
+        self._forms_min_length = self._config.min_length
+        self._noticed: set[str] = set()
+        self._built = _Built(-1, self._config, Matcher(()), ())
+
+    # -- configuration -------------------------------------------------
+
+    @property
+    def config(self) -> MaskConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: MaskConfig) -> None:
+        if not isinstance(config, MaskConfig):
+            raise InvalidSecretError("config must be a MaskConfig.")
+        self._config = config
+
+    def configure(self, *, min_length: int | None = None, replacement: str | None = None) -> None:
+        """Change settings; the automaton is rebuilt on the next call."""
+        changes: dict[str, Any] = {}
+        if min_length is not None:
+            changes["min_length"] = min_length
+        if replacement is not None:
+            changes["replacement"] = replacement
+        if changes:
+            self._config = dataclasses.replace(self._config, **changes)
+
+    # -- state ---------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """The registry version the current automaton was built from."""
+        return self._current().version
+
+    @property
+    def pattern_count(self) -> int:
+        """How many distinct forms are searched for."""
+        return len(self._current().matcher)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The up-to-date automaton (immutable; a later change builds a new one)."""
+        return self._current().matcher
+
+    def _current(self) -> _Built:
+        built = self._built
+        if built.version != self._registry.version or built.config is not self._config:
+            built = self._rebuild()
+        return built
+
+    def _rebuild(self) -> _Built:
+        with self._lock:
+            config = self._config
+            # Version first: a value added meanwhile makes the next call rebuild again.
+            version = self._registry.version
+            built = self._built
+            if built.version == version and built.config is config:
+                return built
+            if config.min_length != self._forms_min_length:
+                self._forms_cache.clear()
+                self._forms_min_length = config.min_length
+            forms: list[tuple[str, str]] = []
+            exact: list[tuple[str, str]] = []
+            short: dict[str, None] = {}
+            for value, name in self._registry.items():
+                label = name or UNNAMED
+                if len(value) < config.min_length:
+                    if name:
+                        short[name] = None
+                    continue
+                value_forms = self._forms_cache.get(value)
+                if value_forms is None:
+                    value_forms = self._forms_cache[value] = secret_forms(
+                        value, min_length=config.min_length
+                    )
+                exact.append((value, label))
+                forms.extend((form, label) for form in value_forms[1:])
+            # A registered value keeps its own name even when it is also a form of another value.
+            matcher = Matcher(exact + forms, config.replacement)
+            built = _Built(version, config, matcher, tuple(sorted(short)))
+            self._built = built
+            return built
+
+    # -- masking -------------------------------------------------------
+
+    def mask(self, text: str) -> str:
+        """``text`` with every secret form replaced; the very same object when none is in it.
+
+        Anything that is not a ``str`` comes back as it is: binary buffers are never rewritten.
+        """
+        if not isinstance(text, str) or not text:
+            return text
+        return self._current().matcher.replace(text)
+
+    def contains_secret(self, text: str) -> bool:
+        if not isinstance(text, str) or not text:
+            return False
+        return self._current().matcher.contains(text)
+
+    def mask_data(self, obj: Any) -> Any:
+        """Deep-mask a JSON-like structure, dict keys included; the same object when nothing changed."""
+        matcher = self._current().matcher
+        if not matcher.patterns:
+            return obj
+        return _mask_data(matcher, obj, set())
+
+    def stream(self) -> StreamMasker:
+        """A fresh streaming state that always uses this masker's current automaton."""
+        return StreamMasker(lambda: self._current().matcher)
+
+    # -- short values ----------------------------------------------------
+
+    def unmasked_short_keys(self) -> list[str]:
+        """Key names with a value too short to mask (names only, never values)."""
+        return list(self._current().short_keys)
+
+    def take_short_key_notice(self) -> str | None:
+        """A one-line notice naming short keys not reported before; None when there are none."""
+        built = self._current()
+        with self._lock:
+            new = [key for key in built.short_keys if key not in self._noticed]
+            self._noticed.update(new)
+        if not new:
+            return None
+        verb = "is" if len(new) == 1 else "are"
+        return (
+            f"nbsecrets: {', '.join(new)} {verb} not masked in output: values shorter than "
+            f"{built.config.min_length} characters are never masked (lower min_length to change this)."
+        )
+
+
+def _mask_data(matcher: Matcher, obj: Any, active: set[int]) -> Any:
+    if isinstance(obj, str):
+        return matcher.replace(obj) if obj else obj
+    if not isinstance(obj, (dict, list, tuple)) or id(obj) in active:
+        return obj
+    active.add(id(obj))
+    try:
+        if isinstance(obj, dict):
+            changed = False
+            out: dict[Any, Any] = {}
+            for key, value in obj.items():
+                new_key = _mask_data(matcher, key, active)
+                new_value = _mask_data(matcher, value, active)
+                if isinstance(new_key, str):
+                    # A masked key can collide with another key; keep both entries.
+                    while new_key in out:
+                        new_key += "~"
+                changed = changed or new_key is not key or new_value is not value
+                out[new_key] = new_value
+            return out if changed else obj
+        items = [_mask_data(matcher, item, active) for item in obj]
+        if all(new is old for new, old in zip(items, obj)):
+            return obj
+        return items if isinstance(obj, list) else tuple(items)
+    finally:
+        active.discard(id(obj))
+
+
+_masker: Masker | None = None
+_masker_lock = threading.Lock()
+
+
+def get_masker() -> Masker:
+    """The process-wide masker over the process registry."""
+    global _masker
+    if _masker is None:
+        with _masker_lock:
+            if _masker is None:
+                _masker = Masker()
+    return _masker

@@ -1,0 +1,73 @@
+"""The rules every secret name, key and value must follow.
+
+Checked wherever data enters nbsecrets (sources, store, CLI, magics), so a bad
+value is rejected before anything is stored or exported. Messages name the
+name or key at fault, never a value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from .errors import InvalidSecretError
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_VALUE_LENGTH = 32_768
+
+
+def _shown(text: str) -> str:
+    """How a rejected name or key is quoted back: a `KEY=VALUE` typed in the
+    wrong place must not print its value, and a huge string is cut."""
+    if "=" in text:
+        text = text.partition("=")[0] + "=..."
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_name(name: Any) -> str:
+    """A secret name: 1-64 characters of letters, digits, '.', '_' and '-'."""
+    if not isinstance(name, str):
+        raise InvalidSecretError(f"A secret name must be a string, not {type(name).__name__}.")
+    if not NAME_PATTERN.fullmatch(name):
+        raise InvalidSecretError(
+            f"Invalid secret name {_shown(name)!r}: use 1-64 characters of letters, digits, '.', '_' and '-'."
+        )
+    return name
+
+
+def check_key(key: Any) -> str:
+    """An environment variable name, portable across shells and platforms."""
+    if not isinstance(key, str):
+        raise InvalidSecretError(f"A key must be a string, not {type(key).__name__}.")
+    if not KEY_PATTERN.fullmatch(key):
+        raise InvalidSecretError(
+            f"Invalid key {_shown(key)!r}: a key starts with a letter or '_' and holds only letters, digits and '_'."
+        )
+    return key
+
+
+def check_value(key: str, value: Any) -> str:
+    """A value os.environ can hold, of a size every platform accepts."""
+    if not isinstance(value, str):
+        raise InvalidSecretError(f"The value of {key} must be a string, not {type(value).__name__}.")
+    if "\x00" in value:
+        raise InvalidSecretError(f"The value of {key} contains a NUL character, which no environment can hold.")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise InvalidSecretError(
+            f"The value of {key} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}."
+        )
+    return value
+
+
+def check_env(env: Mapping[Any, Any], *, drop_none: bool = False) -> dict[str, str]:
+    """Validate a whole mapping and return a plain dict copy (None values dropped if asked)."""
+    if not isinstance(env, Mapping):
+        raise InvalidSecretError(f"Expected a mapping of keys to values, not {type(env).__name__}.")
+    checked: dict[str, str] = {}
+    for key, value in env.items():
+        check_key(key)
+        if value is None and drop_none:
+            continue
+        checked[key] = check_value(key, value)
+    return checked

@@ -1,0 +1,146 @@
+"""`Secret`: a named set of environment variables from one source.
+
+Mirrors Modal's `modal.Secret` constructors. Stored secrets and .env files
+are read when the secret is resolved (at load time), so a re-run picks up
+edits; dicts and local variables are copied when the Secret is made. Values
+never appear in repr() or str().
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterable, Mapping
+
+from .dotenv_file import find_dotenv_file, read_dotenv_file
+from .errors import InvalidSecretError, MissingKeysError
+from .registry import registry
+from .rules import check_env, check_key, check_name
+
+
+def _key_list(keys: Iterable[str], what: str) -> tuple[str, ...]:
+    if isinstance(keys, str):
+        raise InvalidSecretError(f"{what} must be a list of key names, not a single string.")
+    return tuple(check_key(key) for key in keys)
+
+
+class Secret:
+    """A source of environment variables: a stored secret, a dict, a .env file or local variables.
+
+    Build one with `Secret.from_name`, `from_dict`, `from_dotenv` or
+    `from_local_environ`; pass it to `nbsecrets.load` or `nbsecrets.with_secrets`.
+    """
+
+    __slots__ = ("kind", "label", "required_keys", "_resolver", "_keys")
+
+    def __init__(
+        self,
+        kind: str,
+        label: str,
+        resolver: Callable[[], Mapping[str, str]],
+        *,
+        required_keys: Iterable[str] = (),
+        keys: Iterable[str] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.label = label
+        self.required_keys = _key_list(required_keys, "required_keys")
+        self._resolver = resolver
+        self._keys = tuple(keys) if keys is not None else None
+
+    # -- constructors -------------------------------------------------------
+
+    @classmethod
+    def from_name(cls, name: str, *, required_keys: Iterable[str] = ()) -> "Secret":
+        """A secret kept in the store, looked up when the secret is loaded."""
+        check_name(name)
+
+        def resolve() -> Mapping[str, str]:
+            from .store import get_store
+
+            return get_store().get(name)
+
+        return cls("name", name, resolve, required_keys=required_keys)
+
+    @classmethod
+    def from_dict(cls, env: Mapping[str, str | None]) -> "Secret":
+        """A secret from a mapping; None values are dropped, as in Modal."""
+        checked = check_env(env, drop_none=True)
+        return cls("dict", "dict", lambda: checked, keys=checked)
+
+    @classmethod
+    def from_dotenv(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        filename: str = ".env",
+        required_keys: Iterable[str] = (),
+        interpolate: bool = False,
+    ) -> "Secret":
+        """A .env file: `path` is a file or a directory; without it the nearest
+        `filename` from the working directory upwards. The file must exist now;
+        it is read when the secret is loaded."""
+        found = find_dotenv_file(path, filename)
+        return cls(
+            "dotenv",
+            f"dotenv:{found}",
+            lambda: read_dotenv_file(found, interpolate=interpolate),
+            required_keys=required_keys,
+        )
+
+    @classmethod
+    def from_local_environ(cls, env_keys: Iterable[str]) -> "Secret":
+        """Copies the named variables of this process's environment, now."""
+        keys = _key_list(env_keys, "env_keys")
+        missing = [key for key in keys if key not in os.environ]
+        if missing:
+            raise InvalidSecretError(
+                "Not set in the local environment: " + ", ".join(missing) + "."
+            )
+        copied = check_env({key: os.environ[key] for key in keys})
+        return cls("local_environ", "local environ", lambda: copied, keys=copied)
+
+    # -- use ------------------------------------------------------------------
+
+    def relabelled(self, label: str) -> "Secret":
+        """The same source under another label (how reports and `unload` name it)."""
+        twin = Secret(self.kind, label, self._resolver, required_keys=self.required_keys, keys=self._keys)
+        return twin
+
+    def with_required_keys(self, keys: Iterable[str]) -> "Secret":
+        """The same source, additionally requiring `keys`."""
+        return Secret(
+            self.kind,
+            self.label,
+            self._resolver,
+            required_keys=(*self.required_keys, *_key_list(keys, "required_keys")),
+            keys=self._keys,
+        )
+
+    @property
+    def keys(self) -> tuple[str, ...] | None:
+        """Key names, once known (after resolving, or at once for dicts and local variables)."""
+        return self._keys
+
+    def resolve(self) -> dict[str, str]:
+        """Read the source, check required keys, and register the values for masking."""
+        env = check_env(self._resolver())
+        missing = [key for key in self.required_keys if key not in env]
+        if missing:
+            raise MissingKeysError(self.describe(), missing)
+        registry.add_env(env)
+        self._keys = tuple(env)
+        return env
+
+    def describe(self) -> str:
+        """How messages name this source."""
+        if self.kind == "name":
+            return f"Secret {self.label!r}"
+        if self.kind == "dotenv":
+            return f".env file {self.label.partition(':')[2]}"
+        return self.label
+
+    def __repr__(self) -> str:
+        keys = "?" if self._keys is None else "[" + ", ".join(self._keys) + "]"
+        return f"<Secret {self.kind} {self.label!r} keys={keys}>"
+
+    __str__ = __repr__

@@ -1,0 +1,309 @@
+"""The local vault: every secret in one encrypted file, changed atomically.
+
+Readers never lock: a write replaces the file in one rename, so a reader sees
+the old or the new vault, whole. Writers take an inter-process lock around
+read-modify-write, write a temporary file, fsync it, keep the previous
+generation as a backup and rename. A process killed at any point leaves a
+vault that opens with every change that had returned.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Mapping, NamedTuple
+
+from ..errors import AlreadyExistsError, InvalidSecretError, NbSecretsError, SecretNotFoundError, VaultCorruptError
+from ..registry import registry
+from ..rules import check_env, check_name
+from . import keys
+from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, temp_name
+from .table import Table, TableFormatError
+from .vault_file import FormatError, decrypt, encrypt, read_header
+
+VAULT_NAME = "vault.nbs"
+LOCK_TIMEOUT = 60.0
+
+
+class _NothingToDo(Exception):
+    """Raised inside a transaction to leave the vault unwritten."""
+
+
+class SecretInfo(NamedTuple):
+    """What can be said about a stored secret without its values."""
+
+    name: str
+    keys: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, record: list[Any]) -> "SecretInfo":
+        name, keys, created, updated = record
+        return cls(name, tuple(keys), _timestamp(created), _timestamp(updated))
+
+
+@dataclass
+class _Snapshot:
+    signature: tuple[int, ...]
+    vault_id: str
+    generation: int
+    spec: keys.KeySpec
+    key: bytes
+    table: Table
+    head: bytes  # magic, length and header: unique per write (fresh nonce)
+    infos: list[SecretInfo] | None = None
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _timestamp(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+class LocalStore:
+    """Secrets in an AES-GCM vault under `home`, keyed from the keyring, a passphrase or a key file."""
+
+    def __init__(self, home: str | os.PathLike[str]) -> None:
+        self.home = Path(home).expanduser()
+        self.path = self.home / VAULT_NAME
+        self.backup_path = self.home / (VAULT_NAME + ".bak")
+        self._lock_path = self.home / (VAULT_NAME + ".lock")
+        self._thread_lock = threading.RLock()
+        self._snapshot: _Snapshot | None = None
+
+    def __repr__(self) -> str:
+        return f"<LocalStore {str(self.path)!r}>"
+
+    # -- reading ------------------------------------------------------------
+
+    def list(self) -> list[SecretInfo]:
+        """Every secret's name, keys and timestamps, sorted by name; no value is parsed."""
+        snapshot = self._read()
+        if snapshot is None:
+            return []
+        if snapshot.infos is None:
+            snapshot.infos = sorted(map(SecretInfo.from_record, snapshot.table.records()))
+        return list(snapshot.infos)
+
+    def names(self) -> list[str]:
+        snapshot = self._read()
+        return sorted(snapshot.table.names()) if snapshot else []
+
+    def get(self, name: str) -> dict[str, str]:
+        """The secret's variables; the values are registered for output masking."""
+        table = self._table_with(name)
+        try:
+            env = table.values(name)
+        except TableFormatError:
+            raise self._corrupt("a secret's values are damaged") from None
+        registry.add_env(env)
+        return env
+
+    def info(self, name: str) -> SecretInfo:
+        """Keys and timestamps of one secret."""
+        return SecretInfo.from_record(self._table_with(name).record(name))
+
+    def exists(self, name: str) -> bool:
+        check_name(name)
+        snapshot = self._read()
+        return snapshot is not None and name in snapshot.table
+
+    # -- changing -----------------------------------------------------------
+
+    def create(self, name: str, env: Mapping[str, str], *, overwrite: bool = False) -> SecretInfo:
+        """Store a new secret; AlreadyExistsError if it exists, unless `overwrite`."""
+        check_name(name)
+        env = self._checked(env)
+        with self._transaction() as table:
+            old = table.record(name)
+            if old is not None and not overwrite:
+                raise AlreadyExistsError(
+                    f"Secret {name!r} already exists. Use update to change some keys, or overwrite/--force to replace it."
+                )
+            now = time.time()
+            table.put(name, env, old[2] if old else now, now)
+            record = table.record(name)
+        registry.add_env(env)
+        return SecretInfo.from_record(record)
+
+    def update(self, name: str, env: Mapping[str, str]) -> SecretInfo:
+        """Merge `env` into an existing secret (new keys added, given keys replaced)."""
+        check_name(name)
+        env = self._checked(env)
+        with self._transaction() as table:
+            old = table.record(name)
+            if old is None:
+                raise self._not_found(name, table)
+            table.put(name, {**table.values(name), **env}, old[2], time.time())
+            record = table.record(name)
+        registry.add_env(env)
+        return SecretInfo.from_record(record)
+
+    def delete(self, name: str, *, allow_missing: bool = False) -> bool:
+        """Remove a secret; returns False (with `allow_missing`) when there was none."""
+        check_name(name)
+        if allow_missing and not self.exists(name):
+            return False
+        with self._transaction() as table:
+            if name not in table:
+                if allow_missing:
+                    raise _NothingToDo
+                raise self._not_found(name, table)
+            table.remove(name)
+        return True
+
+    def rotate_key(self) -> str | None:
+        """Re-encrypt the vault under a new key from the preferred source; the old key is then removed.
+
+        Returns the new key's source ('keyring', 'passphrase' or 'file'), or
+        None when there is no vault yet.
+        """
+        with self._locked():
+            snapshot = self._read()
+            if snapshot is None:
+                return None
+            key, spec = keys.new_key(snapshot.vault_id)
+            self._write(snapshot.vault_id, snapshot.generation + 1, spec, key, snapshot.table)
+            # The backup is under the old key, which is about to go: replace it with the new vault.
+            replace_private(self.backup_path, self.path.read_bytes())
+            if spec.entry != snapshot.spec.entry:
+                keys.forget_key(snapshot.spec)
+            return spec.source
+
+    # -- internals ------------------------------------------------------------
+
+    @staticmethod
+    def _checked(env: Mapping[str, str]) -> dict[str, str]:
+        checked = check_env(env)
+        if not checked:
+            raise InvalidSecretError("A secret needs at least one key.")
+        return checked
+
+    def _table_with(self, name: str) -> Table:
+        check_name(name)
+        snapshot = self._read()
+        if snapshot is None or name not in snapshot.table:
+            raise self._not_found(name, snapshot.table if snapshot else None)
+        return snapshot.table
+
+    def _not_found(self, name: str, table: Table | None) -> SecretNotFoundError:
+        known = table.names() if table is not None else []
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        return SecretNotFoundError(f"Secret {name!r} not found.", name=name, suggestions=close)
+
+    def _corrupt(self, reason: str) -> VaultCorruptError:
+        backup = (
+            f" The previous version is kept at {self.backup_path}; to go back to it, copy it over the vault."
+            if self.backup_path.exists()
+            else " There is no backup."
+        )
+        return VaultCorruptError(
+            f"The vault {self.path} cannot be read: {reason}. It was left as it is.{backup}"
+        )
+
+    def _read(self) -> _Snapshot | None:
+        """The current vault, decrypted once per change of the file (cached by stat signature and header)."""
+        with self._thread_lock:
+            try:
+                os.stat(self.path)
+            except FileNotFoundError:
+                if self.backup_path.exists():
+                    raise self._corrupt("the vault file is missing but its backup exists") from None
+                self._snapshot = None
+                return None
+            try:
+                with open(self.path, "rb") as handle:
+                    signature = _signature(os.fstat(handle.fileno()))
+                    cached = self._snapshot
+                    # (inode, size, mtime) can repeat for a newer vault: inodes are reused at once
+                    # and mtime may be coarse. The header holds a fresh nonce per write, so only
+                    # an equal header proves this is the generation already decrypted.
+                    if cached is not None and cached.signature == signature:
+                        if handle.read(len(cached.head)) == cached.head:
+                            return cached
+                        handle.seek(0)
+                    blob = handle.read()
+            except FileNotFoundError:
+                return self._read()
+            try:
+                parts = read_header(blob)
+            except FormatError as exc:
+                raise self._corrupt(str(exc)) from None
+            header = parts[0]
+            key = keys.find_key(header.key, self.path)
+            try:
+                plaintext = decrypt(parts, key)
+                table = Table.parse(plaintext)
+            except FormatError as exc:
+                raise self._corrupt(str(exc)) from None
+            except TableFormatError:
+                raise self._corrupt("its decrypted contents are not valid") from None
+            self._snapshot = _Snapshot(
+                signature, header.vault_id, header.generation, header.key, key, table, bytes(parts[1])
+            )
+            return self._snapshot
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        import filelock
+
+        with self._thread_lock:
+            ensure_private_dir(self.home)
+            lock = filelock.FileLock(self._lock_path, timeout=LOCK_TIMEOUT, mode=FILE_MODE)
+            try:
+                lock.acquire()
+            except filelock.Timeout:
+                raise NbSecretsError(
+                    f"Another process has held the vault lock {self._lock_path} for {LOCK_TIMEOUT:.0f} s; try again."
+                ) from None
+            try:
+                yield
+            finally:
+                lock.release()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Table]:
+        """Read-modify-write under the lock: the block changes a copy of the table,
+        which is written only if the block returns (raise _NothingToDo to skip)."""
+        with self._locked():
+            snapshot = self._read()
+            table = snapshot.table.copy() if snapshot else Table()
+            try:
+                yield table
+            except _NothingToDo:
+                return
+            if snapshot is None:
+                vault_id = uuid.uuid4().hex
+                key, spec = keys.new_key(vault_id)
+                self._write(vault_id, 1, spec, key, table)
+            else:
+                self._write(snapshot.vault_id, snapshot.generation + 1, snapshot.spec, snapshot.key, table)
+
+    def _write(self, vault_id: str, generation: int, spec: keys.KeySpec, key: bytes, table: Table) -> None:
+        blob = encrypt(vault_id, generation, spec, key, table.encode())
+        for leftover in self.home.iterdir():
+            if is_temp_of(leftover, self.path) or is_temp_of(leftover, self.backup_path):
+                leftover.unlink(missing_ok=True)  # from a writer that died while holding the lock
+        if self.path.exists():
+            staged = temp_name(self.backup_path)
+            try:
+                os.link(self.path, staged)
+            except OSError:
+                replace_private(self.backup_path, self.path.read_bytes())
+            else:
+                os.replace(staged, self.backup_path)
+                # a no-op if the backup already was this file (a writer died between renames)
+                staged.unlink(missing_ok=True)
+        replace_private(self.path, blob)
+        head = bytes(read_header(blob)[1])
+        self._snapshot = _Snapshot(_signature(os.stat(self.path)), vault_id, generation, spec, key, table, head)

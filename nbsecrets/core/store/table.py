@@ -1,0 +1,123 @@
+"""The decrypted contents of a vault, kept as one JSON line per secret.
+
+    {"format": "nbsecrets-table", "count": N}
+    N index lines:  [name, [key, ...], created, updated]
+    N value lines:  {"KEY": "value", ...}
+
+Listing parses only the index; values are parsed when a secret is read; a
+change re-encodes only the secret it touches. That keeps a vault of 10,000
+secrets quick to open, list and update.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+FORMAT = "nbsecrets-table"
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class TableFormatError(ValueError):
+    """The plaintext is not a table (the store words it for the user)."""
+
+
+class Table:
+    """Secrets by name: their index record (keys, timestamps) and their values."""
+
+    __slots__ = ("_index_lines", "_value_lines", "_records", "_position", "_values")
+
+    def __init__(self) -> None:
+        self._index_lines: list[str] = []
+        self._value_lines: list[str] = []
+        self._records: list[list[Any]] = []  # [name, [keys], created, updated]
+        self._position: dict[str, int] = {}
+        self._values: dict[int, dict[str, str]] = {}
+
+    @classmethod
+    def parse(cls, plaintext: bytes) -> "Table":
+        try:
+            lines = plaintext.decode("utf-8", "surrogatepass").split("\n")
+            head = json.loads(lines[0])
+            if head.get("format") != FORMAT:
+                raise TableFormatError("unknown table format")
+            count = int(head["count"])
+            if len(lines) != 1 + 2 * count:
+                raise TableFormatError("wrong number of lines")
+            table = cls()
+            table._index_lines = lines[1 : 1 + count]
+            table._value_lines = lines[1 + count :]
+            table._records = json.loads("[" + ",".join(table._index_lines) + "]") if count else []
+            table._position = {record[0]: i for i, record in enumerate(table._records)}
+        except TableFormatError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise TableFormatError(type(exc).__name__) from None
+        if len(table._position) != count:
+            raise TableFormatError("duplicate names")
+        return table
+
+    def encode(self) -> bytes:
+        head = _compact({"format": FORMAT, "count": len(self._records)})
+        # surrogatepass: values from os.environ carry undecodable bytes as lone surrogates
+        return "\n".join([head, *self._index_lines, *self._value_lines]).encode("utf-8", "surrogatepass")
+
+    def copy(self) -> "Table":
+        twin = Table()
+        twin._index_lines = list(self._index_lines)
+        twin._value_lines = list(self._value_lines)
+        twin._records = list(self._records)
+        twin._position = dict(self._position)
+        twin._values = dict(self._values)
+        return twin
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._position
+
+    def names(self) -> list[str]:
+        return list(self._position)
+
+    def records(self) -> Iterator[list[Any]]:
+        """Index records [name, keys, created, updated], without touching any value."""
+        return iter(self._records)
+
+    def record(self, name: str) -> list[Any] | None:
+        position = self._position.get(name)
+        return None if position is None else self._records[position]
+
+    def values(self, name: str) -> dict[str, str]:
+        position = self._position[name]
+        values = self._values.get(position)
+        if values is None:
+            try:
+                values = json.loads(self._value_lines[position])
+            except ValueError:
+                raise TableFormatError("damaged value line") from None
+            self._values[position] = values
+        return dict(values)
+
+    def put(self, name: str, values: dict[str, str], created: float, updated: float) -> None:
+        record = [name, list(values), created, updated]
+        position = self._position.get(name)
+        if position is None:
+            position = self._position[name] = len(self._records)
+            self._records.append(record)
+            self._index_lines.append(_compact(record))
+            self._value_lines.append(_compact(values))
+        else:
+            self._records[position] = record
+            self._index_lines[position] = _compact(record)
+            self._value_lines[position] = _compact(values)
+        self._values[position] = dict(values)
+
+    def remove(self, name: str) -> None:
+        position = self._position.pop(name)
+        for lines in (self._records, self._index_lines, self._value_lines):
+            del lines[position]
+        self._position = {record[0]: i for i, record in enumerate(self._records)}
+        self._values = {
+            (i if i < position else i - 1): values for i, values in self._values.items() if i != position
+        }

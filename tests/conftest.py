@@ -1,0 +1,61 @@
+"""Every test gets its own vault home, key directory and keyring.
+
+By default the keyring is keyring's real `fail` backend, as on a headless
+machine; tests that want a working keyring use the `file_keyring` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+SUPPORT = Path(__file__).parent / "support"
+sys.path.insert(0, str(SUPPORT))
+
+from file_keyring import FileKeyring  # noqa: E402
+
+
+def _reset_caches() -> None:
+    from nbsecrets.core.store import _stores, keys
+
+    _stores.clear()
+    keys.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def nbsecrets_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private NBSECRETS_HOME (and key dir) for each test."""
+    home = tmp_path / "nbsecrets-home"
+    monkeypatch.setenv("NBSECRETS_HOME", str(home))
+    monkeypatch.setenv("NBSECRETS_KEY_DIR", str(tmp_path / "nbsecrets-keys"))
+    for name in ("NBSECRETS_PASSPHRASE", "NBSECRETS_KEY_SOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")])))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    _reset_caches()
+    yield home
+    keyring.set_keyring(previous)
+    _reset_caches()
+
+
+@pytest.fixture
+def key_dir(tmp_path: Path) -> Path:
+    return tmp_path / "nbsecrets-keys"
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileKeyring:
+    """A working keyring, also selected for subprocesses through the environment."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("NBSECRETS_TEST_KEYRING_FILE", str(path))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "file_keyring.FileKeyring")
+    backend = FileKeyring(path)
+    keyring.set_keyring(backend)
+    return backend

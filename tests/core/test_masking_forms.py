@@ -1,0 +1,191 @@
+"""The forms a secret is printed in: each must be derived, none may be too generic."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from urllib.parse import quote, quote_plus
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nbsecrets.core.masking import secret_forms
+from nbsecrets.core.masking.forms import base64_forms, json_strings
+
+SECRET = "sk-test-Zq81vB0xWmY4"
+PEM = (
+    "-----BEGIN TEST KEY-----\n"
+    "sk-test-MIIEvQIBADANBgkqhkiG9w0B\n"
+    "sk-test-AQEFAASCBKcwggSjAgEAAoIB\n"
+    "-----END TEST KEY-----\n"
+)
+
+values = st.text(min_size=6, max_size=60)
+
+
+def test_value_itself_comes_first() -> None:
+    forms = secret_forms(SECRET)
+    assert forms[0] == SECRET
+
+
+def test_value_shorter_than_min_length_has_no_forms() -> None:
+    assert secret_forms("sk-te") == []
+    assert secret_forms("sk-tes") != []
+
+
+def test_min_length_is_configurable() -> None:
+    assert secret_forms("sk-test-a", min_length=10) == []
+    assert secret_forms("sk-t", min_length=4) == ["sk-t"]
+
+
+def test_each_line_of_a_multiline_value_is_a_form() -> None:
+    forms = secret_forms(PEM)
+    for line in PEM.splitlines():
+        assert line in forms
+
+
+def test_lines_are_stripped_so_indented_and_crlf_lines_match() -> None:
+    value = '{\r\n    "token": "sk-test-4d6e8f0a1b2c"\r\n}'
+    forms = secret_forms(value)
+    assert '"token": "sk-test-4d6e8f0a1b2c"' in forms
+    assert not any(form.endswith("\r") or form.startswith(" ") for form in forms[1:])
+
+
+def test_short_lines_are_not_forms() -> None:
+    value = "sk-test-first-line\nab\n}\nsk-test-last-line"
+    forms = secret_forms(value)
+    assert "ab" not in forms and "}" not in forms
+    assert "sk-test-first-line" in forms
+
+
+def test_json_escaped_both_ascii_and_unicode() -> None:
+    value = 'sk-test-"quoted"\\slash\nnewline-é-ü'
+    forms = secret_forms(value)
+    assert json.dumps(value)[1:-1] in forms
+    assert json.dumps(value, ensure_ascii=False)[1:-1] in forms
+    assert json.dumps(value)[1:-1] != json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def test_python_repr_escaped() -> None:
+    value = "sk-test-it's\\a\ttab"
+    assert repr(value)[1:-1] in secret_forms(value)
+    both = "sk-test-\"and'"
+    assert repr(both)[1:-1] in secret_forms(both)
+
+
+def test_url_encoded_with_and_without_plus() -> None:
+    value = "sk-test-a b/c?d=e&f+g"
+    forms = secret_forms(value)
+    assert quote(value, safe="") in forms
+    assert quote_plus(value) in forms
+
+
+def test_html_escaped() -> None:
+    value = "sk-test-<a&b>\"c'"
+    forms = secret_forms(value)
+    assert html.escape(value) in forms
+    assert html.escape(value, quote=False) in forms
+
+
+def test_basic_auth_header_is_caught() -> None:
+    header = base64.b64encode(f"user:{SECRET}".encode()).decode()
+    assert any(form in header for form in secret_forms(SECRET))
+
+
+def test_base64_value_alone_is_caught_without_padding() -> None:
+    encoded = base64.b64encode(SECRET.encode()).decode()
+    assert any(form in encoded for form in base64_forms(SECRET))
+    assert not any("=" in form for form in base64_forms(SECRET))
+
+
+def test_urlsafe_base64_is_a_separate_form_when_it_differs() -> None:
+    value = "sk-test-\xff\xfe\xfd>>>???"  # encodes to + and / characters
+    forms = base64_forms(value)
+    assert any("+" in f or "/" in f for f in forms)
+    assert any("-" in f or "_" in f for f in forms if f not in (value,))
+    encoded = base64.urlsafe_b64encode(b"xy" + value.encode()).decode()
+    assert any(form in encoded for form in forms)
+
+
+@given(
+    value=st.text(min_size=3, max_size=40),
+    before=st.binary(max_size=8),
+    after=st.binary(max_size=8),
+    urlsafe=st.booleans(),
+)
+def test_base64_forms_survive_any_surrounding_bytes(
+    value: str, before: bytes, after: bytes, urlsafe: bool
+) -> None:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    data = before + value.encode("utf-8", "surrogatepass") + after
+    encoded = encode(data).decode()
+    assert any(form in encoded for form in base64_forms(value))
+
+
+def test_json_document_strings_are_forms_keys_are_not() -> None:
+    doc = json.dumps(
+        {
+            "type": "service_account",
+            "client_secret": "sk-test-client-9f8e7d",
+            "nested": {"items": ["sk-test-item-one", {"deep": "sk-test-deep-value"}]},
+            "short": "abc",
+            "number": 12345678,
+        }
+    )
+    forms = secret_forms(doc)
+    for string in ("service_account", "sk-test-client-9f8e7d", "sk-test-item-one", "sk-test-deep-value"):
+        assert string in forms
+    assert "client_secret" not in forms
+    assert "abc" not in forms
+    assert "12345678" not in forms
+
+
+def test_json_document_string_with_newlines_gets_its_own_forms() -> None:
+    doc = json.dumps({"private_key": PEM, "project": "sk-test-project"}, indent=2)
+    forms = secret_forms(doc)
+    assert json.dumps(PEM)[1:-1] in forms  # how it appears inside the printed document
+    assert PEM in forms
+    assert "sk-test-MIIEvQIBADANBgkqhkiG9w0B" in forms
+
+
+def test_json_inside_json_is_expanded() -> None:
+    inner = json.dumps({"token": "sk-test-inner-token"})
+    doc = json.dumps({"credentials": inner})
+    assert "sk-test-inner-token" in secret_forms(doc)
+
+
+def test_text_that_only_looks_like_json_is_not_parsed() -> None:
+    assert json_strings("{not json at all sk-test-") == []
+    assert json_strings("sk-test-plain") == []
+    assert json_strings('"sk-test-a string"') == []
+    assert secret_forms("{sk-test-broken")[0] == "{sk-test-broken"
+
+
+def test_deeply_nested_json_does_not_crash() -> None:
+    doc = "[" * 5000 + "]" * 5000
+    assert secret_forms(doc)[0] == doc
+
+
+def test_lone_surrogate_does_not_crash() -> None:
+    value = "sk-test-\ud800-lone"
+    forms = secret_forms(value)
+    assert forms[0] == value
+    assert base64_forms(value)
+
+
+@given(values, st.integers(min_value=1, max_value=20))
+def test_forms_are_distinct_and_derived_forms_are_long_enough(value: str, min_length: int) -> None:
+    forms = secret_forms(value, min_length=min_length)
+    if len(value) < min_length:
+        assert forms == []
+        return
+    assert forms[0] == value
+    assert len(forms) == len(set(forms))
+    assert all(len(form) >= max(8, min_length) for form in forms[1:])
+
+
+def test_a_stricter_min_length_raises_the_bar_for_derived_forms() -> None:
+    value = "sk-test-aaaa\nshort-line1\nsk-test-bbbb"
+    assert "short-line1" in secret_forms(value)
+    assert "short-line1" not in secret_forms(value, min_length=12)
