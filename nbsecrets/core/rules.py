@@ -53,6 +53,12 @@ def check_value(key: str, value: Any) -> str:
         raise InvalidSecretError(f"The value of {key} must be a string, not {type(value).__name__}.")
     if "\x00" in value:
         raise InvalidSecretError(f"The value of {key} contains a NUL character, which no environment can hold.")
+    try:
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise InvalidSecretError(
+            f"The value of {key} contains unpaired surrogate characters, which no environment can hold."
+        ) from None
     if len(value) > MAX_VALUE_LENGTH:
         raise InvalidSecretError(
             f"The value of {key} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}."

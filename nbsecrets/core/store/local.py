@@ -154,13 +154,15 @@ class LocalStore:
         check_name(name)
         if allow_missing and not self.exists(name):
             return False
+        removed = False  # stays False if _NothingToDo ends the block (the transaction swallows it)
         with self._transaction() as table:
             if name not in table:
                 if allow_missing:
                     raise _NothingToDo
                 raise self._not_found(name, table)
             table.remove(name)
-        return True
+            removed = True
+        return removed
 
     def rotate_key(self) -> str | None:
         """Re-encrypt the vault under a new key from the preferred source; the old key is then removed.
