@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "quickstart.ipynb"
 
 
-def execute(output: Path) -> nbformat.NotebookNode:
+def execute(output: Path, extra_env: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """Execute the quickstart in a fresh kernel (its own throwaway store) and save the result."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # ipykernel stops capturing subprocess output when it sees PYTEST_CURRENT_TEST.
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.update(extra_env or {})
     client = NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}})
     client.execute(env=env)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def main() -> int:
         for output in cell.get("outputs", []):
             print(text_of(output).rstrip())
     saved = args.output.read_text(encoding="utf-8")
-    leaks = sorted(set(re.findall(r"sk-test-[0-9a-f]{16,}", saved)))
+    leaks = sorted(set(re.findall(r"sk-test-(?:db-)?[0-9a-f]{16,}", saved)))
     if leaks:
         print(f"\nFAILED: {len(leaks)} secret value(s) appear in {args.output}", file=sys.stderr)
         return 1

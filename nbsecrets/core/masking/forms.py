@@ -69,6 +69,7 @@ def _escapes(value: str) -> Iterator[str]:
     yield json.dumps(value, ensure_ascii=False)[1:-1]
     yield repr(value)[1:-1]
     yield quote(value, safe="", errors="surrogatepass")
+    yield quote(value, errors="surrogatepass")  # the default: '/' left as is, as in URL paths
     yield quote_plus(value, safe="", errors="surrogatepass")
     yield html.escape(value)
     yield html.escape(value, quote=False)

@@ -1,0 +1,123 @@
+"""``%load_ext nbsecrets``: output masking, and the magics beside it.
+
+Loading installs output masking for the kind of shell it finds (a Jupyter
+kernel masks at its session, terminal IPython at its streams and pager) and
+IPython's history; unloading removes every hook and leaves the process as it
+was. Output masking has an install/uninstall pair of its own below, so the
+magics can get theirs beside it, both called from load/unload, and neither
+part needs to know about the other.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from typing import Any
+
+
+def load_ipython_extension(ip: Any) -> None:
+    install_output_masking(ip)
+    register_magics(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    unregister_magics(ip)
+    uninstall_output_masking(ip)
+
+
+# -- magics ------------------------------------------------------------------------
+
+
+def register_magics(ip: Any) -> None:
+    """Add %secret and %%with_secrets."""
+    from nbsecrets.adapters.ipython.magics import SecretMagics
+
+    ip.register_magics(SecretMagics)
+
+
+def unregister_magics(ip: Any) -> None:
+    """Remove the magics and put back every variable `%secret load` set."""
+    from nbsecrets.core import environment
+
+    manager = ip.magics_manager
+    for kind, name in (("line", "secret"), ("cell", "with_secrets")):
+        manager.magics[kind].pop(name, None)
+    manager.registry.pop("SecretMagics", None)
+    environment.unload()
+
+
+# -- output masking --------------------------------------------------------------
+
+
+class _OutputMasking:
+    """Everything output masking installed in one shell, in the order to undo it."""
+
+    def __init__(self, ip: Any) -> None:
+        from nbsecrets.adapters.ipython.history_masking import HistoryMasking
+
+        self.ip = ip
+        self.history = HistoryMasking(ip)
+        kernel = getattr(ip, "kernel", None)
+        if kernel is not None and getattr(kernel, "session", None) is not None:
+            from nbsecrets.adapters.ipython.kernel_masking import KernelMasking
+
+            self.output: Any = KernelMasking(kernel)
+        else:
+            from nbsecrets.adapters.ipython.terminal_masking import TerminalMasking
+
+            self.output = TerminalMasking(ip)
+
+    def install(self) -> None:
+        self.output.install()
+        self.history.install()
+        self.ip.events.register("post_execute", self.history.release)
+        self.ip.events.register("post_run_cell", _show_short_key_notice)
+
+    def uninstall(self) -> None:
+        for event, callback in (
+            ("post_run_cell", _show_short_key_notice),
+            ("post_execute", self.history.release),
+        ):
+            try:
+                self.ip.events.unregister(event, callback)
+            except ValueError:
+                pass
+        self.history.uninstall()
+        self.output.uninstall()
+
+
+_installed: weakref.WeakKeyDictionary[Any, _OutputMasking] = weakref.WeakKeyDictionary()
+
+
+def install_output_masking(ip: Any) -> None:
+    """Mask every registered secret in all output of ``ip`` from now on (idempotent)."""
+    if ip in _installed:
+        return
+    masking = _OutputMasking(ip)
+    try:
+        masking.install()
+    except BaseException:
+        masking.uninstall()  # undo whatever part got installed
+        raise
+    _installed[ip] = masking
+    _show_short_key_notice()
+
+
+def uninstall_output_masking(ip: Any) -> None:
+    """Remove what :func:`install_output_masking` installed; held output is released first."""
+    masking = _installed.pop(ip, None)
+    if masking is not None:
+        masking.uninstall()
+
+
+def output_masking_installed(ip: Any) -> bool:
+    return ip in _installed
+
+
+def _show_short_key_notice(*_: Any) -> None:
+    """Tell the user, once per key, that a value is too short to be masked (names only, never values)."""
+    from nbsecrets.core.masking import get_masker
+
+    notice = get_masker().take_short_key_notice()
+    if notice:
+        print(notice, file=sys.stderr)

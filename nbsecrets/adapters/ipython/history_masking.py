@@ -1,0 +1,211 @@
+"""Masked text in IPython's own record of outputs.
+
+IPython keeps outputs apart from what it displays: the text of each result
+in ``history_manager.output_hist_reprs`` (written to history.sqlite when
+``db_log_output`` is on, shown by ``%history -o``, logged by ``%logstart
+-o``), and, from IPython 9, every output bundle, stream and traceback in
+``history_manager.outputs`` and ``exceptions``, which ``%notebook`` writes
+into an .ipynb. None of that passes through the kernel's session, so each is
+masked where it is stored. The results themselves (``Out``, ``_``) are the
+user's objects, not text, and are left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from nbsecrets.core.masking import get_masker
+
+_STREAM_TYPES = ("out_stream", "err_stream")
+
+
+class _MaskedChunks(list):
+    """The chunk list of a stream output, masked across chunk boundaries.
+
+    IPython 9 appends every write to this list; a StreamMasker keeps a
+    possible start of a secret out of it until :meth:`release` (after each
+    cell) or the next chunk decides it.
+    """
+
+    def __init__(self, owner: HistoryMasking, chunks: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._owner = owner
+        self._masking = get_masker().stream()
+        for chunk in chunks:
+            self.append(chunk)
+
+    def append(self, chunk: Any) -> None:
+        if not isinstance(chunk, str):
+            super().append(chunk)
+            return
+        with self._owner.lock:
+            out = self._masking.feed(chunk)
+            if out:
+                super().append(out)
+            if self._masking.pending:
+                self._owner.held.add(self)
+            else:
+                self._owner.held.discard(self)
+
+    def extend(self, chunks: Iterable[Any]) -> None:
+        for chunk in chunks:
+            self.append(chunk)
+
+    def release(self) -> None:
+        out = self._masking.flush()
+        if out:
+            super().append(out)
+
+    __hash__ = object.__hash__  # held in a set by identity
+
+
+class _MaskedOutputList(list):
+    """One cell's list of HistoryOutput entries; each is masked as it is added."""
+
+    def __init__(self, owner: HistoryMasking, items: Iterable[Any] = ()) -> None:
+        super().__init__()
+        self._owner = owner
+        self.extend(items)
+
+    def append(self, item: Any) -> None:
+        super().append(self._owner.mask_output(item))
+
+    def extend(self, items: Iterable[Any]) -> None:
+        for item in items:
+            self.append(item)
+
+    def insert(self, index: Any, item: Any) -> None:
+        super().insert(index, self._owner.mask_output(item))
+
+
+class _MaskedOutputs(dict):
+    """``history_manager.outputs``: a defaultdict(list) whose lists mask what they receive."""
+
+    def __init__(self, owner: HistoryMasking, original: dict) -> None:
+        super().__init__()
+        self._owner = owner
+        for key, items in original.items():
+            self[key] = items
+
+    def __missing__(self, key: Any) -> _MaskedOutputList:
+        value = _MaskedOutputList(self._owner)
+        super().__setitem__(key, value)
+        return value
+
+    def __setitem__(self, key: Any, items: Any) -> None:
+        super().__setitem__(key, _MaskedOutputList(self._owner, items))
+
+
+class _MaskedDict(dict):
+    """A dict whose values are masked as they are stored (``exceptions``)."""
+
+    def __init__(self, original: dict) -> None:
+        super().__init__()
+        for key, value in original.items():
+            self[key] = value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, get_masker().mask_data(value))
+
+
+class HistoryMasking:
+    """Masks what ``shell.history_manager`` and ``%logstart -o`` record; undone by :meth:`uninstall`."""
+
+    def __init__(self, shell: Any) -> None:
+        self._shell = shell
+        self.lock = threading.RLock()
+        self.held: set[_MaskedChunks] = set()
+        self._displayhook: Any = None
+        self._log_output: Any = None
+        self._own_log_output: tuple[bool, Any] = (False, None)
+        self._swapped: list[tuple[str, Any, bool, Any]] = []
+
+    def install(self) -> None:
+        displayhook = getattr(self._shell, "displayhook", None)
+        if displayhook is not None and callable(getattr(displayhook, "log_output", None)):
+            original = displayhook.log_output
+
+            def log_output(format_dict: Any) -> Any:
+                return original(get_masker().mask_data(format_dict))
+
+            self._own_log_output = ("log_output" in vars(displayhook), vars(displayhook).get("log_output"))
+            self._displayhook, self._log_output = displayhook, log_output
+            displayhook.log_output = log_output
+
+        history = getattr(self._shell, "history_manager", None)
+        if history is None:
+            return
+        outputs = getattr(history, "outputs", None)
+        if isinstance(outputs, dict):
+            self._swap(history, "outputs", _MaskedOutputs(self, outputs))
+        exceptions = getattr(history, "exceptions", None)
+        if isinstance(exceptions, dict):
+            self._swap(history, "exceptions", _MaskedDict(exceptions))
+
+    def uninstall(self) -> None:
+        self.release()
+        displayhook = self._displayhook
+        if displayhook is not None and vars(displayhook).get("log_output") is self._log_output:
+            had_own, own = self._own_log_output
+            if had_own:
+                displayhook.log_output = own
+            else:
+                del displayhook.log_output
+        self._displayhook = self._log_output = None
+        for name, original, had_own, replacement in reversed(self._swapped):
+            history = self._shell.history_manager
+            if getattr(history, name, None) is not replacement:
+                continue
+            # Keep what was recorded meanwhile, in the original container and plain types.
+            merged = {key: _plain(value) for key, value in replacement.items()}
+            original.clear()
+            original.update(merged)
+            if had_own:
+                setattr(history, name, original)
+            else:
+                delattr(history, name)
+        self._swapped.clear()
+
+    def release(self) -> None:
+        """Move held stream text into history (after each cell: nothing more can complete it)."""
+        with self.lock:
+            held, self.held = self.held, set()
+            for chunks in held:
+                chunks.release()
+
+    def mask_output(self, item: Any) -> Any:
+        """Mask one HistoryOutput in place: bundles now, stream chunks as they arrive."""
+        bundle = getattr(item, "bundle", None)
+        if not isinstance(bundle, dict):
+            return item
+        if getattr(item, "output_type", None) in _STREAM_TYPES:
+            for key, value in list(bundle.items()):
+                if isinstance(value, list) and not isinstance(value, _MaskedChunks):
+                    bundle[key] = _MaskedChunks(self, value)
+                elif isinstance(value, str):
+                    bundle[key] = get_masker().mask(value)
+        else:
+            item.bundle = get_masker().mask_data(bundle)
+        return item
+
+    def _swap(self, history: Any, name: str, replacement: dict) -> None:
+        is_trait = callable(getattr(history, "has_trait", None)) and history.has_trait(name)
+        had_own = is_trait or name in vars(history)
+        original = getattr(history, name)
+        setattr(history, name, replacement)
+        self._swapped.append((name, original, had_own, replacement))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _MaskedOutputList):
+        items = list(value)
+        for item in items:
+            bundle = getattr(item, "bundle", None)
+            if isinstance(bundle, dict):
+                for key, chunks in list(bundle.items()):
+                    if isinstance(chunks, _MaskedChunks):
+                        bundle[key] = list(chunks)
+        return items
+    return value

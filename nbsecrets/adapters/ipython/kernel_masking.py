@@ -1,0 +1,678 @@
+"""Masking of everything a Jupyter kernel sends.
+
+ipykernel hands every output a frontend can show or save (streams, display
+data and updates, results, errors, execute replies carrying the ``obj?``
+pager, comm messages carrying widget state) to one method,
+``Session.send``, from several threads (IOPub, shell, control, subshells).
+Hooks on OutStream, the display publisher or the displayhook are per-thread
+and never run on the IOPub thread, so this module wraps that one method on
+the kernel's own session instance(s) instead, and rewrites strings only:
+binary buffers go out untouched.
+
+Two more paths need care:
+
+* A secret printed in pieces (a flush or a pause in the middle) arrives in
+  several stream messages, and frontends join adjacent stream outputs before
+  saving. Stream text therefore goes through a StreamMasker per (parent
+  message, stream name) that holds back only a suffix that could start a
+  secret. What it holds is released before any other message of the same
+  parent (late output after ``status: idle`` is dropped by frontends) and
+  anyway after :data:`RELEASE_DELAY`.
+* ipykernel copies every byte written to fd 1 and 2 (subprocesses, C code)
+  onto a duplicate of the kernel's original stdout/stderr, which is the
+  Jupyter server's log, and with ``quiet=False`` echoes Python-level output
+  there too. :class:`FdRelay` masks what reaches that file descriptor;
+  the echo gets a masking stream of its own.
+
+Everything installed here is undone by :meth:`KernelMasking.uninstall`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import io
+import logging
+import os
+import select
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from nbsecrets.core.masking import get_masker
+
+RELEASE_DELAY = 0.5
+"""Seconds a possible start of a secret may be held back before it is released."""
+
+_MAX_IDLE_PARENTS = 512
+"""Stream state kept for parents that never sent ``idle`` (threads) before pruning."""
+
+_log = logging.getLogger(__name__)
+
+
+class ReleaseTimer:
+    """Calls ``release(key)`` once a key armed with :meth:`arm` has waited ``delay``.
+
+    One daemon thread serves every key, started on first use, so printing a
+    secret one character at a time does not start a thread per character.
+    Arming an armed key keeps its first deadline: held text waits at most
+    ``delay`` however often more text arrives.
+    """
+
+    def __init__(self, release: Callable[[Hashable], None], delay: float = RELEASE_DELAY) -> None:
+        self._release = release
+        self._delay = delay
+        self._cond = threading.Condition()
+        self._due: dict[Hashable, float] = {}
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def arm(self, key: Hashable) -> None:
+        with self._cond:
+            if self._closed or key in self._due:
+                return
+            self._due[key] = time.monotonic() + self._delay
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nbsecrets-release", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, key: Hashable) -> None:
+        if key in self._due:
+            with self._cond:
+                self._due.pop(key, None)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._due.clear()
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        return
+                    now = time.monotonic()
+                    ready = [key for key, due in self._due.items() if due <= now]
+                    if ready:
+                        for key in ready:
+                            del self._due[key]
+                        break
+                    self._cond.wait(min(self._due.values()) - now if self._due else None)
+            for key in ready:
+                try:
+                    self._release(key)
+                except Exception:  # one failed release must not stop the others
+                    _log.exception("nbsecrets: releasing held output failed")
+
+
+@dataclass
+class _Call:
+    """The arguments of one ``Session.send`` call, kept together so they can be changed and passed on."""
+
+    stream: Any
+    msg_or_type: Any
+    content: Any = None
+    parent: Any = None
+    ident: Any = None
+    buffers: Any = None
+    track: bool = False
+    header: Any = None
+    metadata: Any = None
+
+
+@dataclass
+class _Stream:
+    """Masking state of one (parent, stream name) pair, and where to send what it releases."""
+
+    masker: Any
+    masking: Any
+    patch: _SessionPatch | None = None
+    socket: Any = None
+    ident: Any = None
+    parent: Any = None
+
+
+class _SessionPatch:
+    """``send`` of one Session instance replaced by a masking wrapper, and how to undo it."""
+
+    def __init__(self, owner: KernelMasking, session: Any) -> None:
+        self.session = session
+        self.had_own = "send" in vars(session)
+        self.own = vars(session).get("send")
+        self.original = session.send
+
+        def send(
+            stream: Any,
+            msg_or_type: Any,
+            content: Any = None,
+            parent: Any = None,
+            ident: Any = None,
+            buffers: Any = None,
+            track: bool = False,
+            header: Any = None,
+            metadata: Any = None,
+        ) -> Any:
+            call = _Call(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
+            return owner._send(self, call)
+
+        send.__wrapped__ = self.original  # type: ignore[attr-defined]
+        self.wrapper = send
+        session.send = send
+
+    def call(self, c: _Call) -> Any:
+        return self.original(
+            c.stream,
+            c.msg_or_type,
+            content=c.content,
+            parent=c.parent,
+            ident=c.ident,
+            buffers=c.buffers,
+            track=c.track,
+            header=c.header,
+            metadata=c.metadata,
+        )
+
+    def remove(self) -> bool:
+        """Put the session back; False when someone wrapped ``send`` after us."""
+        if vars(self.session).get("send") is not self.wrapper:
+            return False
+        if self.had_own:
+            self.session.send = self.own
+        else:
+            del self.session.send
+        return True
+
+
+class KernelMasking:
+    """Output masking for one ipykernel kernel: the session wrapper and the server-log relays."""
+
+    def __init__(self, kernel: Any) -> None:
+        self._kernel = kernel
+        self._lock = threading.RLock()
+        self._streams: dict[Any, dict[Any, _Stream]] = {}
+        self._pending: set[Any] = set()
+        self._timer = ReleaseTimer(self._release_key)
+        self._patches: list[_SessionPatch] = []
+        self._relays: list[FdRelay] = []
+        self._echoes: list[_EchoPatch] = []
+        self._active = False
+
+    # -- install / uninstall -------------------------------------------------
+
+    def install(self) -> None:
+        if self._active:
+            return
+        self._active = True
+        for session in _kernel_sessions(self._kernel):
+            self._patches.append(_SessionPatch(self, session))
+        for fd, also in _server_log_fds(self._kernel):
+            relay = FdRelay(fd, also=also)
+            try:
+                relay.start()
+            except OSError:
+                continue
+            self._relays.append(relay)
+        for stream in (sys.stdout, sys.stderr):
+            if getattr(stream, "echo", None) is not None:
+                self._echoes.append(_EchoPatch(stream, self._relays))
+        _live.add(self)
+
+    def uninstall(self) -> None:
+        """Release held text, then undo every patch; a wrapper that cannot be removed passes through."""
+        with self._lock:
+            self._active = False
+            for parent in list(self._pending):
+                self._release_parent(parent)
+            self._streams.clear()
+        self._timer.close()
+        stuck = [patch for patch in self._patches if not patch.remove()]
+        if stuck:
+            _log.warning("nbsecrets: Session.send was wrapped again after nbsecrets; leaving a pass-through")
+        self._patches.clear()
+        for echo in self._echoes:
+            echo.remove()
+        self._echoes.clear()
+        for relay in self._relays:
+            relay.stop()
+        self._relays.clear()
+        _live.discard(self)
+
+    # -- the send wrapper -------------------------------------------------------
+
+    def _send(self, patch: _SessionPatch, call: _Call) -> Any:
+        if not self._active:
+            return patch.call(call)
+        masker = get_masker()
+        if not isinstance(call.msg_or_type, (str, dict)) and _is_message(call.msg_or_type):
+            call.msg_or_type = _plain_message(call.msg_or_type)
+        msg = call.msg_or_type if isinstance(call.msg_or_type, dict) else None
+        if msg is not None:
+            msg_type = msg.get("msg_type") or (msg.get("header") or {}).get("msg_type")
+            parent_header = msg.get("parent_header") or {}
+            body = msg.get("content")
+        else:
+            msg_type = call.msg_or_type
+            parent_header = _header_of(call.parent)
+            body = call.content
+        parent_id = parent_header.get("msg_id") if isinstance(parent_header, dict) else None
+
+        if msg_type == "stream" and isinstance(body, dict) and isinstance(body.get("text"), str):
+            return self._send_stream(masker, patch, call, body, parent_header, parent_id)
+
+        if parent_id in self._pending:
+            with self._lock:
+                self._release_parent(parent_id)
+        if msg_type == "status" and isinstance(body, dict) and body.get("execution_state") == "idle":
+            if parent_id in self._streams:
+                with self._lock:
+                    self._forget_parent(parent_id)
+            self._release_logs()
+
+        if msg is not None:
+            call.msg_or_type = _masked_message(masker, msg)
+        else:
+            call.content = masker.mask_data(call.content)
+            call.metadata = masker.mask_data(call.metadata)
+        return patch.call(call)
+
+    def _send_stream(
+        self, masker: Any, patch: _SessionPatch, call: _Call, body: dict, parent_header: Any, parent_id: Any
+    ) -> Any:
+        name = body.get("name")
+        key = (parent_id, name)
+        with self._lock:
+            entry, head = self._entry(masker, parent_id, name)
+            text = body["text"]
+            out = entry.masking.feed(text)
+            if head:
+                out = head + out
+            # Where a later release of held text goes: the same socket and parent.
+            entry.patch, entry.socket = patch, call.stream
+            entry.ident, entry.parent = call.ident, parent_header
+            if entry.masking.pending:
+                self._pending.add(parent_id)
+                self._timer.arm(key)
+            else:
+                self._timer.disarm(key)
+                self._settle(parent_id)
+            if not out:
+                return call.msg_or_type if isinstance(call.msg_or_type, dict) else None
+            if out is not text:
+                masked_body = dict(body)
+                masked_body["text"] = out
+                if isinstance(call.msg_or_type, dict):
+                    call.msg_or_type = dict(call.msg_or_type)
+                    call.msg_or_type["content"] = masked_body
+                else:
+                    call.content = masked_body
+            # Sent under the lock: a deadline release from the timer thread must
+            # not overtake text of the same stream, nor come after it.
+            return patch.call(call)
+
+    # -- stream state (callers hold self._lock) -----------------------------------
+
+    def _entry(self, masker: Any, parent_id: Any, name: Any) -> tuple[_Stream, str]:
+        """The stream's state; renewed only if the process masker itself was replaced.
+
+        A StreamMasker follows its masker's current automaton, so secrets
+        added mid-stream are matched without starting over.
+        """
+        streams = self._streams.get(parent_id)
+        if streams is None:
+            if len(self._streams) >= _MAX_IDLE_PARENTS:
+                self._prune()
+            streams = self._streams[parent_id] = {}
+        entry = streams.get(name)
+        head = ""
+        if entry is None or entry.masker is not masker:
+            if entry is not None and entry.masking.pending:
+                head = entry.masking.flush()
+            entry = streams[name] = _Stream(masker, masker.stream())
+        return entry, head
+
+    def _settle(self, parent_id: Any) -> None:
+        if parent_id in self._pending and not any(
+            entry.masking.pending for entry in self._streams.get(parent_id, {}).values()
+        ):
+            self._pending.discard(parent_id)
+
+    def _release_key(self, key: Hashable) -> None:
+        parent_id, name = key  # type: ignore[misc]
+        with self._lock:
+            entry = self._streams.get(parent_id, {}).get(name)
+            if entry is not None and entry.masking.pending:
+                self._emit(name, entry)
+            self._settle(parent_id)
+
+    def _release_parent(self, parent_id: Any) -> None:
+        for name, entry in self._streams.get(parent_id, {}).items():
+            if entry.masking.pending:
+                self._timer.disarm((parent_id, name))
+                self._emit(name, entry)
+        self._pending.discard(parent_id)
+
+    def _forget_parent(self, parent_id: Any) -> None:
+        for name in self._streams.pop(parent_id, {}):
+            self._timer.disarm((parent_id, name))
+        self._pending.discard(parent_id)
+
+    def _prune(self) -> None:
+        for parent_id in [p for p in self._streams if p not in self._pending]:
+            del self._streams[parent_id]
+
+    def _emit(self, name: Any, entry: _Stream) -> None:
+        text = entry.masking.flush()
+        if not text or entry.patch is None:
+            return
+        msg = entry.patch.session.msg("stream", {"name": name, "text": text}, parent=entry.parent or {})
+        entry.patch.call(_Call(entry.socket, msg, ident=entry.ident))
+
+    def _release_logs(self) -> None:
+        """A request is done: what the log copies hold cannot be continued by its output any more.
+
+        Without this, the start of a secret printed at the end of one cell
+        would be followed in the log by the next cell's output and go out as
+        plain text once that shows it is not the whole secret.
+        """
+        for echo in self._echoes:
+            echo.proxy.release()
+        for relay in self._relays:
+            relay.request_release()
+
+    def _after_fork_in_child(self) -> None:
+        """The parent's threads and held text do not exist in a forked child: start clean."""
+        self._lock = threading.RLock()
+        self._streams = {}
+        self._pending = set()
+        self._timer = ReleaseTimer(self._release_key)
+
+
+def _masked_message(masker: Any, msg: dict) -> dict:
+    """A copy of ``msg`` with content and metadata masked, or ``msg`` itself when nothing matched."""
+    content = msg.get("content")
+    metadata = msg.get("metadata")
+    masked_content = masker.mask_data(content)
+    masked_metadata = masker.mask_data(metadata)
+    if masked_content is content and masked_metadata is metadata:
+        return msg
+    msg = dict(msg)
+    if "content" in msg:
+        msg["content"] = masked_content
+    if "metadata" in msg:
+        msg["metadata"] = masked_metadata
+    return msg
+
+
+def _is_message(obj: Any) -> bool:
+    return type(obj).__name__ == "Message" and hasattr(obj, "__dict__") and not isinstance(obj, (str, dict))
+
+
+def _plain_message(msg: Any) -> dict:
+    """``Session.send`` also takes a jupyter_client ``Message`` (nested dicts as attribute objects)."""
+    return {key: _plain_message(value) if _is_message(value) else value for key, value in vars(msg).items()}
+
+
+def _header_of(parent: Any) -> Any:
+    if not parent or not isinstance(parent, dict):
+        return {}
+    header = parent.get("header")
+    return header if isinstance(header, dict) else parent
+
+
+def _kernel_sessions(kernel: Any) -> list[Any]:
+    """Every distinct Session object that sends on behalf of this kernel.
+
+    They are one object in ipykernel 7, but the places that send each keep
+    their own reference; wrapping each distinct one keeps that true if a
+    version gives one of them a session of its own.
+    """
+    shell = getattr(kernel, "shell", None)
+    holders = [
+        kernel,
+        sys.stdout,
+        sys.stderr,
+        getattr(shell, "display_pub", None),
+        getattr(shell, "displayhook", None),
+        getattr(kernel, "debugger", None),
+    ]
+    sessions: list[Any] = []
+    for holder in holders:
+        session = getattr(holder, "session", None)
+        if session is not None and callable(getattr(session, "send", None)):
+            if not any(session is known for known in sessions):
+                sessions.append(session)
+    return sessions
+
+
+def _server_log_fds(kernel: Any) -> list[tuple[int, tuple[int | None, ...]]]:
+    """The fds whose bytes end up in the Jupyter server's log, each with where it may move to.
+
+    With fd capture on (the default on Linux and macOS), that is the
+    duplicate of the original stdout/stderr that ipykernel copies fd output
+    onto, and that its echo (``quiet=False``) and log handler write to.
+    With capture off, fd 1 and 2 themselves are the log: subprocess output
+    and the echo go there directly. An in-process kernel shares fd 1 and 2
+    with its host, which nbsecrets leaves alone.
+    """
+    in_process = type(kernel).__module__.startswith("ipykernel.inprocess")
+    fds: list[tuple[int, tuple[int | None, ...]]] = []
+    for stream, std_fd in ((sys.stdout, 1), (sys.stderr, 2)):
+        copy = getattr(stream, "_original_stdstream_copy", None)
+        if isinstance(copy, int) and getattr(stream, "_should_watch", False):
+            fds.append((copy, (getattr(stream, "_original_stdstream_fd", None),)))
+        elif not in_process and hasattr(stream, "pub_thread"):
+            fds.append((std_fd, ()))
+    return fds
+
+
+def _file_id(fd: int) -> tuple[int, int] | None:
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+class FdRelay:
+    """Masks the bytes written to ``fd`` on their way to where ``fd`` pointed before.
+
+    A pipe takes the place of ``fd`` under the same number, so everything that
+    already writes to it (ipykernel's fd-watcher copy, its log handler, a
+    subprocess given ``sys.stdout``) keeps working and is masked; a thread
+    masks what comes out of the pipe and writes it to a duplicate of the
+    original file. Undone by putting the original back under the number; the
+    thread ends when the last writer is gone.
+    """
+
+    def __init__(self, fd: int, also: tuple[int | None, ...] = ()) -> None:
+        self.fd = fd
+        self._also = tuple(f for f in also if isinstance(f, int))
+        self._pid = os.getpid()
+        self._target = -1
+        self._read = -1
+        self._wake: tuple[int, int] | None = None
+        self._wake_lock = threading.Lock()
+        self._pipe_id: tuple[int, int] | None = None
+        self._inheritable = False
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def start(self) -> None:
+        self._inheritable = os.get_inheritable(self.fd)
+        self._target = os.dup(self.fd)
+        read, write = os.pipe()
+        try:
+            self._pipe_id = _file_id(write)
+            os.dup2(write, self.fd, inheritable=self._inheritable)
+        finally:
+            os.close(write)
+        self._read = read
+        self._wake = os.pipe()
+        os.set_blocking(self._wake[1], False)
+        self._thread = threading.Thread(target=self._run, name=f"nbsecrets-fd{self.fd}", daemon=True)
+        self._thread.start()
+        _relays.add(self)
+
+    def open_direct(self) -> int:
+        """A new fd on the original file, for a writer that masks its own text."""
+        return os.dup(self._target)
+
+    def request_release(self) -> None:
+        """Write out what is held now (a cell ended: what follows belongs to another one)."""
+        with self._wake_lock:
+            if self._wake is not None and not self._stopped:
+                try:
+                    os.write(self._wake[1], b"!")
+                except (BlockingIOError, OSError):
+                    pass  # a wake-up is already pending
+
+    def stop(self, timeout: float = 2.0) -> None:
+        if self._stopped or self._thread is None or os.getpid() != self._pid:
+            return
+        with self._wake_lock:
+            self._stopped = True
+        # ipykernel's OutStream.close moves this fd onto fd 1/2 at shutdown: look there too.
+        for fd in (self.fd, *self._also):
+            if _file_id(fd) == self._pipe_id:
+                os.dup2(self._target, fd, inheritable=self._inheritable if fd == self.fd else True)
+        self._thread.join(timeout)
+        _relays.discard(self)
+
+    def _run(self) -> None:
+        assert self._wake is not None
+        wake = self._wake[0]
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        masker: Any = None
+        masking: Any = None
+        held_since = 0.0
+        failed = False
+        try:
+            while True:
+                timeout = None
+                if masking is not None and masking.pending:
+                    timeout = max(0.0, held_since + RELEASE_DELAY - time.monotonic())
+                readable, _, _ = select.select([self._read, wake], [], [], timeout)
+                if wake in readable:
+                    os.read(wake, 4096)
+                if self._read not in readable:
+                    if masking is not None:
+                        self._write(masking.flush())
+                    continue
+                data = os.read(self._read, 65536)
+                final = not data
+                try:
+                    text = decoder.decode(data, final=final)
+                    current = get_masker()
+                    head = ""
+                    if masking is None or current is not masker:
+                        if masking is not None and masking.pending:
+                            head = masking.flush()
+                        masker, masking = current, current.stream()
+                    was_pending = masking.pending
+                    out = head + masking.feed(text)
+                    if final:
+                        out += masking.flush()
+                    elif masking.pending and not was_pending:
+                        held_since = time.monotonic()
+                    self._write(out)
+                except Exception:
+                    # Withhold rather than pass unmasked bytes to the log.
+                    if not failed:
+                        failed = True
+                        self._write("[nbsecrets: output withheld, masking failed]\n")
+                if final:
+                    break
+        finally:
+            os.close(self._read)
+            os.close(self._target)
+            with self._wake_lock:
+                self._stopped = True
+                for fd in self._wake:
+                    os.close(fd)
+                self._wake = None
+
+    def _write(self, text: str) -> None:
+        if not text:
+            return
+        view = memoryview(text.encode("utf-8", "surrogateescape"))
+        while view:
+            try:
+                written = os.write(self._target, view)
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+            view = view[written:]
+
+
+class _EchoPatch:
+    """ipykernel's echo of Python-level output (``quiet=False``), masked on its own way to the log.
+
+    The echo writes to the same fd as the fd watcher's raw copy. Through one
+    relay, a secret printed in pieces would arrive as two interleaved copies
+    and the start of each would go out before the rest could be recognised,
+    so the echo gets a masking stream of its own, straight to the log file.
+    """
+
+    def __init__(self, stream: Any, relays: list[FdRelay]) -> None:
+        from nbsecrets.adapters.ipython.terminal_masking import MaskingStream
+
+        self.stream = stream
+        self.original = stream.echo
+        try:
+            echo_fd = self.original.fileno()
+        except (AttributeError, OSError, ValueError):
+            echo_fd = None
+        relay = next((r for r in relays if r.fd == echo_fd), None)
+        self._file: Any = None
+        target = self.original
+        if relay is not None:
+            encoding = getattr(self.original, "encoding", None) or "utf-8"
+            self._file = target = io.TextIOWrapper(
+                io.FileIO(relay.open_direct(), "w"), encoding=encoding, errors="backslashreplace"
+            )
+        self._timer = ReleaseTimer(lambda _key: self.proxy.release())
+        self.proxy = MaskingStream(target, self._timer, "echo")
+        stream.echo = self.proxy
+
+    def remove(self) -> None:
+        self.proxy.deactivate()
+        self._timer.close()
+        if self.stream.echo is not self.proxy:
+            return  # replaced after us: the proxy, now passing text through, stays usable
+        self.stream.echo = self.original
+        if self._file is not None:
+            self._file.close()
+
+
+_live: weakref.WeakSet[KernelMasking] = weakref.WeakSet()
+_relays: weakref.WeakSet[FdRelay] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for masking in list(_live):
+        masking._after_fork_in_child()
+
+
+def _stop_relays_at_exit() -> None:
+    """Let each relay drain into the log before the interpreter stops its thread."""
+    for relay in list(_relays):
+        try:
+            relay.stop(timeout=1.0)
+        except OSError:
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(_stop_relays_at_exit)
