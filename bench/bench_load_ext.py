@@ -10,6 +10,7 @@ between samples. Prints medians in milliseconds and the ratio to dotenv's.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -28,8 +29,14 @@ print(elapsed, len(loaded), ",".join(sorted({m.split('.')[0] for m in loaded})))
 """
 
 
+# As installed packages are: with compiled bytecode (a warm-up sample writes it).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def sample(extension: str) -> tuple[float, str]:
-    out = subprocess.run([sys.executable, "-c", PROBE, extension], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, extension], capture_output=True, text=True, check=True, env=ENV
+    ).stdout.split()
     return float(out[0]), (out[2] if len(out) > 2 else "")
 
 
@@ -39,6 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, list[float]] = {"-": [], "dotenv": [], "nbsecrets": []}
     heavy: dict[str, str] = {}
+    for extension in results:
+        sample(extension)
     for _ in range(args.samples):  # interleaved, so machine noise hits all three alike
         for extension in results:
             elapsed, modules = sample(extension)

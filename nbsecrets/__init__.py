@@ -7,9 +7,9 @@ nbsecrets` adds the magics; the names below are the Python API.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .core.environment import LoadReport, LoadedKey, load, unload, with_secrets
 from .core.errors import (
     AlreadyExistsError,
     DotenvError,
@@ -21,15 +21,48 @@ from .core.errors import (
     SecretNotFoundError,
     VaultCorruptError,
 )
-from .core.registry import registry
-from .core.secret import Secret
-from .core.store import LocalStore, SecretInfo, get_store
+
+if TYPE_CHECKING:
+    from .core.environment import LoadedKey, LoadReport, load, unload, with_secrets
+    from .core.secret import Secret
+    from .core.store import LocalStore, SecretInfo, get_store
+
+# The rest of the API is imported on first use: `%load_ext nbsecrets` and
+# `import nbsecrets` stay cheap, and the store and .env machinery load only
+# when a secret is actually read.
+_LAZY = {
+    "LoadReport": "nbsecrets.core.environment",
+    "LoadedKey": "nbsecrets.core.environment",
+    "load": "nbsecrets.core.environment",
+    "unload": "nbsecrets.core.environment",
+    "with_secrets": "nbsecrets.core.environment",
+    "Secret": "nbsecrets.core.secret",
+    "LocalStore": "nbsecrets.core.store",
+    "SecretInfo": "nbsecrets.core.store",
+    "get_store": "nbsecrets.core.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nbsecrets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
 
 def mask(value: str, name: str | None = None) -> None:
     """Mask `value` in all output from now on; `name` labels the replacement (e.g. the key name)."""
+    from .core.registry import registry
+
     if not isinstance(value, str):
         raise InvalidSecretError(f"mask() takes a string, not {type(value).__name__}.")
     registry.add(value, name)

@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .dotenv_file import find_dotenv_file, read_dotenv_file
 from .errors import InvalidSecretError, SecretNotFoundError
 from .rules import check_env, check_key, check_value
 
@@ -89,7 +88,12 @@ def gather_env(
                     raise InvalidSecretError(f"{option} needs a path.")
                 value = tokens[position]
                 position += 1
-            loaded = read_dotenv_file(find_dotenv_file(value)) if option == "--from-dotenv" else read_json_file(value)
+            if option == "--from-dotenv":
+                from .dotenv_file import find_dotenv_file, read_dotenv_file
+
+                loaded = read_dotenv_file(find_dotenv_file(value))
+            else:
+                loaded = read_json_file(value)
             plan.append(("file", option, loaded))
             continue
         if token.startswith("-"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, Mapping
 
-from .dotenv_file import find_dotenv_file, read_dotenv_file
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
 from .rules import check_env, check_key, check_name
@@ -79,6 +78,8 @@ class Secret:
         """A .env file: `path` is a file or a directory; without it the nearest
         `filename` from the working directory upwards. The file must exist now;
         it is read when the secret is loaded."""
+        from .dotenv_file import find_dotenv_file, read_dotenv_file
+
         found = find_dotenv_file(path, filename)
         return cls(
             "dotenv",

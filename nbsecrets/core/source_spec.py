@@ -9,10 +9,12 @@ Sources keep the order written (the later wins where two define a key);
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from .secret import Secret
 
 from .errors import InvalidSecretError
-from .secret import Secret
 
 USAGE = "NAME | --dotenv[=PATH] | --dict VARIABLE | --env KEY[,KEY...], each optionally followed by --required KEY[,KEY...]"
 
@@ -25,8 +27,10 @@ def _looks_like_path(token: str) -> bool:
     return os.sep in token or "/" in token or token.endswith(".env") or token.startswith(".") or os.path.exists(token)
 
 
-def parse_sources(tokens: Sequence[str], namespace: Mapping[str, Any] | None = None) -> list[Secret]:
+def parse_sources(tokens: Sequence[str], namespace: Mapping[str, Any] | None = None) -> list["Secret"]:
     """Build Secrets from tokens; `namespace` resolves --dict VARIABLE (the magics' user namespace)."""
+    from .secret import Secret  # on first use, so adapters that only show USAGE stay light
+
     secrets: list[Secret] = []
     position = 0
 

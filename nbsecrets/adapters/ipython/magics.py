@@ -24,7 +24,6 @@ from ...core.errors import NbSecretsError
 from ...core.registry import registry
 from ...core.source_spec import USAGE as SOURCES_USAGE
 from ...core.source_spec import parse_sources
-from ...core.store import SecretInfo, get_store
 
 SECRET_USAGE = f"""Manage secrets: named sets of environment variables, kept encrypted.
 
@@ -57,6 +56,13 @@ NO_STDIN = (
     "Create the secret from a terminal with `nbsecrets create NAME KEY`, or with `%secret panel`, "
     "or pass KEY=$VAR to take the value from the kernel's environment."
 )
+
+
+def _store() -> Any:
+    """The store, imported on first use so that %load_ext stays quick."""
+    from ...core.store import get_store
+
+    return get_store()
 
 
 def _fail(message: str) -> UsageError:
@@ -170,17 +176,17 @@ class SecretMagics(Magics):
 
     def _cmd_create(self, args: list[str]) -> None:
         name, env, force = self._values(args, allow_template=True)
-        info = get_store().create(name, env, overwrite=force)
+        info = _store().create(name, env, overwrite=force)
         print(f"Created secret {info.name!r} with {', '.join(info.keys)}.")
 
     def _cmd_update(self, args: list[str]) -> None:
         name, env, _ = self._values(args, allow_template=False)
-        info = get_store().update(name, env)
+        info = _store().update(name, env)
         print(f"Updated secret {info.name!r}: set {', '.join(env)}; keys now {', '.join(info.keys)}.")
 
     def _cmd_list(self, args: list[str]) -> None:
         self._no_args("list", args)
-        infos = get_store().list()
+        infos = _store().list()
         if not infos:
             print("No secrets yet. Create one with %secret create NAME KEY.")
             return
@@ -190,7 +196,7 @@ class SecretMagics(Magics):
     def _cmd_show(self, args: list[str]) -> None:
         if len(args) != 1:
             raise _fail("Usage: %secret show NAME")
-        info: SecretInfo = get_store().info(args[0])
+        info = _store().info(args[0])
         width = max(len(key) for key in info.keys)
         print(f"Secret {info.name!r}")
         print(f"  created  {_format_time(info.created_at)}")
@@ -203,7 +209,7 @@ class SecretMagics(Magics):
         if len(names) != 1:
             raise _fail("Usage: %secret delete NAME [--yes]")
         name = names[0]
-        store = get_store()
+        store = _store()
         info = store.info(name)
         if "--yes" not in args and "-y" not in args:
             try:

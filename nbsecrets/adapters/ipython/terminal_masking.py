@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Any
 
-from nbsecrets.adapters.ipython.kernel_masking import ReleaseTimer
+from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.core.masking import get_masker
 
 
