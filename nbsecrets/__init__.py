@@ -68,6 +68,14 @@ def mask(value: str, name: str | None = None) -> None:
     registry.add(value, name)
 
 
+def configure_masking(*, min_length: int | None = None, replacement: str | None = None) -> None:
+    """Change how output is masked: values shorter than `min_length` (default 6) are
+    left alone; `replacement` is a format with `{name}` (default "[masked:{name}]")."""
+    from .core.masking import get_masker
+
+    get_masker().configure(min_length=min_length, replacement=replacement)
+
+
 def status() -> LoadReport:
     """Each key `load` has set, its source, and what it overrode."""
     from .core.environment import session
@@ -104,6 +112,7 @@ __all__ = [
     "SecretInfo",
     "SecretNotFoundError",
     "VaultCorruptError",
+    "configure_masking",
     "get_store",
     "load",
     "mask",

@@ -189,3 +189,19 @@ def test_a_stricter_min_length_raises_the_bar_for_derived_forms() -> None:
     value = "sk-test-aaaa\nshort-line1\nsk-test-bbbb"
     assert "short-line1" in secret_forms(value)
     assert "short-line1" not in secret_forms(value, min_length=12)
+
+
+def test_public_configure_masking_changes_replacement_and_minimum() -> None:
+    import nbsecrets
+    from nbsecrets.core.masking import get_masker
+
+    masker = get_masker()
+    before = masker.config
+    try:
+        nbsecrets.mask("sk-test-configurable-abc", name="CONF_KEY")
+        nbsecrets.configure_masking(replacement="<hidden {name}>")
+        assert masker.mask("x sk-test-configurable-abc y") == "x <hidden CONF_KEY> y"
+        nbsecrets.configure_masking(min_length=40)
+        assert masker.mask("sk-test-configurable-abc") == "sk-test-configurable-abc"
+    finally:
+        masker.configure(min_length=before.min_length, replacement=before.replacement)

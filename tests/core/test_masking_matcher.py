@@ -392,3 +392,27 @@ def test_mask_equals_naive_union_of_occurrences(parts: list[str]) -> None:
     assert masked == expected
     if expected == text:
         assert masked is text
+
+
+def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch) -> None:
+    """Pieces searched at once must agree with one whole search, matches across cuts included."""
+    import random
+
+    from nbsecrets.core.masking import matcher as matcher_module
+    from nbsecrets.core.masking.matcher import Matcher
+
+    secrets = ["sk-test-cut-aaaaaaaa", "sk-test-cut-aaaa", "é-sk-test-unicode-é", "zzzzzzzzzz"]
+    matcher = Matcher([(s, f"K{i}") for i, s in enumerate(secrets)])
+    rng = random.Random(7)
+    for trial in range(40):
+        parts = []
+        for _ in range(rng.randrange(5, 40)):
+            parts.append("".join(rng.choice("abz é\n") for _ in range(rng.randrange(0, 30))))
+            parts.append(rng.choice(secrets))
+        text = "".join(parts)
+        monkeypatch.setattr(matcher_module, "_PARALLEL_MIN_BYTES", 10**9)
+        whole = sorted(matcher.find_all(text))
+        monkeypatch.setattr(matcher_module, "_PARALLEL_MIN_BYTES", rng.randrange(8, 64))
+        monkeypatch.setattr(matcher_module, "_CORES", rng.randrange(2, 6))
+        assert sorted(matcher.find_all(text)) == whole, trial
+        assert whole
