@@ -6,6 +6,10 @@ what went wrong and what to do, and never carries a secret value.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import warnings
 from typing import Iterable
 
 
@@ -58,3 +62,16 @@ class VaultCorruptError(NbSecretsError):
 
 class NbSecretsWarning(UserWarning):
     """Something works but is weaker than it should be (e.g. a key kept in a plain file)."""
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PASSED_OVER = (_PACKAGE, os.path.abspath(contextlib.__file__))
+
+
+def warn(message: str) -> None:
+    """Warn with NbSecretsWarning, pointing at the first caller outside nbsecrets
+    (the line a user can act on, not a line of ours)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PASSED_OVER):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, NbSecretsWarning, stacklevel=level)

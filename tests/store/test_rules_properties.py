@@ -40,8 +40,17 @@ def is_valid_key(key: str) -> bool:
     return len(key) >= 1 and key[0] in KEY_FIRST and set(key[1:]) <= KEY_REST
 
 
+def environ_can_hold(value: str) -> bool:
+    """os.environ carries undecodable bytes as lone low surrogates (U+DC80-U+DCFF) and nothing else of the kind."""
+    try:
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_valid_value(value: str) -> bool:
-    return "\x00" not in value and len(value) <= MAX_VALUE_LENGTH
+    return "\x00" not in value and len(value) <= MAX_VALUE_LENGTH and environ_can_hold(value)
 
 
 valid_names = st.text(alphabet=sorted(NAME_CHARS), min_size=1, max_size=64)
@@ -50,8 +59,8 @@ valid_keys = st.builds(
     st.sampled_from(sorted(KEY_FIRST)),
     st.text(alphabet=sorted(KEY_REST), max_size=40),
 )
-# any text without NUL: unicode, newlines, and lone surrogates (how os.environ carries undecodable bytes)
-valid_values = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=300)
+# any text without NUL: unicode, newlines, and the lone surrogates os.environ uses for undecodable bytes
+valid_values = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=300).filter(environ_can_hold)
 # near-misses: the valid alphabets plus characters a loose pattern would let through
 tricky = st.text(
     alphabet=st.sampled_from(sorted(NAME_CHARS | KEY_REST) + list(" \n\t/\\:$é٣ＡK\u212a\x00ß")),
@@ -110,6 +119,8 @@ def test_non_strings_are_never_names_keys_or_values(thing):
 @example("x" * (MAX_VALUE_LENGTH + 1))
 @example("é" * MAX_VALUE_LENGTH)
 @example("sk-test\x00")
+@example("sk-test-\udcff")
+@example("sk-test-\ud800")
 def test_values_are_accepted_exactly_when_the_rule_says(value):
     if is_valid_value(value):
         assert check_value("API_KEY", value) == value

@@ -14,12 +14,11 @@ import binascii
 import hashlib
 import os
 import threading
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import KeyUnavailableError, NbSecretsWarning
+from ..errors import KeyUnavailableError, warn
 from .files import ensure_private_dir, fsync_dir, replace_private
 
 KEY_SOURCES = ("passphrase", "keyring", "file")
@@ -120,11 +119,9 @@ def _warn_if_plaintext(backend: Any) -> None:
     weak = [type(m).__name__ for m in members if "plaintext" in type(m).__name__.lower()]
     if weak and "plaintext-keyring" not in _warned:
         _warned.add("plaintext-keyring")
-        warnings.warn(
+        warn(
             f"The keyring backend ({', '.join(weak)}) stores passwords without encryption; "
-            "the vault key is only as safe as that file. Use a desktop keyring or set NBSECRETS_PASSPHRASE.",
-            NbSecretsWarning,
-            stacklevel=2,
+            "the vault key is only as safe as that file. Use a desktop keyring or set NBSECRETS_PASSPHRASE."
         )
 
 
@@ -190,12 +187,10 @@ def _store_in_file(spec: KeySpec, key: bytes) -> None:
     replace_private(path, base64.b64encode(key) + b"\n")
     if "key-file" not in _warned:
         _warned.add("key-file")
-        warnings.warn(
+        warn(
             f"No OS keyring is available, so the vault key was saved in {path} (readable only by you). "
             "Anyone who can read that file can read your secrets. To do better, set NBSECRETS_PASSPHRASE "
-            "or install a keyring backend, then run `nbsecrets rotate-key`.",
-            NbSecretsWarning,
-            stacklevel=2,
+            "or install a keyring backend, then run `nbsecrets rotate-key`."
         )
 
 
