@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from .errors import InvalidSecretError, SecretNotFoundError
-from .rules import check_env, check_key, check_value
+from .errors import AlreadyExistsError, InvalidSecretError, SecretNotFoundError
+from .rules import check_env, check_key, check_name, check_value
+
+if TYPE_CHECKING:
+    from .store import LocalStore, SecretInfo
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY",),
@@ -138,3 +141,27 @@ def _strip_one_newline(text: str) -> str:
         if text.endswith(newline):
             return text[: -len(newline)]
     return text
+
+
+def create_from_arguments(
+    store: "LocalStore", name: str, tokens: Sequence[str], *, overwrite: bool = False, **suppliers: Any
+) -> "SecretInfo":
+    """`create NAME ...` for every adapter: an existing secret is refused before anyone types a value."""
+    check_name(name)
+    if not overwrite and store.exists(name):
+        raise AlreadyExistsError(
+            f"Secret {name!r} already exists. Use update to change some of its keys, or --force to replace it."
+        )
+    return store.create(name, gather_env(tokens, **suppliers), overwrite=overwrite)
+
+
+def update_from_arguments(
+    store: "LocalStore", name: str, tokens: Sequence[str], **suppliers: Any
+) -> tuple["SecretInfo", list[str]]:
+    """`update NAME ...` for every adapter: a missing secret is reported before anyone types a value.
+
+    Returns the secret's info and the keys that were set.
+    """
+    store.info(name)
+    env = gather_env(tokens, **suppliers)
+    return store.update(name, env), list(env)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ...core.errors import AlreadyExistsError, NbSecretsError, SecretNotFoundError
+from ...core.assignments import create_from_arguments, update_from_arguments
+from ...core.errors import NbSecretsError, SecretNotFoundError
 from ...core.store import get_store
 from . import console
 from .console import UsageError
-from .values import merged
+from .values import SUPPLIERS, value_tokens
 
 
 def checked_name(text: str) -> str:
@@ -21,23 +22,16 @@ def checked_name(text: str) -> str:
 
 def create(args: argparse.Namespace) -> int:
     store, name = get_store(), checked_name(args.name)
-    existed = store.exists(name)
-    if existed and not args.force:  # checked before any prompt; the store checks again when writing
-        raise AlreadyExistsError(
-            f"Secret {name!r} already exists: use `nbsecrets update {name} ...` to change some keys, "
-            "or --force to replace it."
-        )
-    info = store.create(name, merged(args.sources), overwrite=args.force)
+    existed = args.force and store.exists(name)
+    info = create_from_arguments(store, name, value_tokens(args.sources), overwrite=args.force, **SUPPLIERS)
     print(f"{'Replaced' if existed else 'Created'} secret {name!r} with keys: {', '.join(info.keys)}")
     return 0
 
 
 def update(args: argparse.Namespace) -> int:
-    store, name = get_store(), checked_name(args.name)
-    store.info(name)  # a missing secret fails before any prompt, with the store's suggestions
-    env = merged(args.sources)
-    info = store.update(name, env)
-    print(f"Updated secret {name!r}: set {', '.join(env)}; keys now: {', '.join(info.keys)}")
+    name = checked_name(args.name)
+    info, changed = update_from_arguments(get_store(), name, value_tokens(args.sources), **SUPPLIERS)
+    print(f"Updated secret {name!r}: set {', '.join(changed)}; keys now: {', '.join(info.keys)}")
     return 0
 
 

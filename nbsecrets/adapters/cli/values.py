@@ -11,19 +11,18 @@ import getpass
 import sys
 import warnings
 
-from ...core.assignments import gather_env
 from ...core.errors import InvalidSecretError
 from .console import say
 
 _OPTIONS = {"dotenv": "--from-dotenv", "json": "--from-json"}
 
 
-def merged(items: list[tuple[str, str]]) -> dict[str, str]:
+def value_tokens(items: list[tuple[str, str]]) -> list[str]:
     """`items` are ("item", "KEY[=...]"), ("dotenv", PATH) or ("json", PATH), in command-line order."""
     tokens: list[str] = []
     for kind, text in items:
         tokens.extend([text] if kind == "item" else [_OPTIONS[kind], text])
-    return gather_env(tokens, ask=prompt, read_stdin=read_stdin, on_inline=warn_history)
+    return tokens
 
 
 def warn_history(keys: list[str]) -> None:
@@ -63,3 +62,7 @@ def read_stdin(key: str) -> str:
     if not text:
         raise InvalidSecretError(f"Nothing on stdin for {key}=-.")
     return text
+
+
+SUPPLIERS = {"ask": prompt, "read_stdin": read_stdin, "on_inline": warn_history}
+"""Where values come from in a terminal, for the core's create/update."""

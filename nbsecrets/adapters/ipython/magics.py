@@ -19,7 +19,7 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
 from ...core import environment
-from ...core.assignments import TEMPLATES, gather_env, template_keys
+from ...core.assignments import TEMPLATES, create_from_arguments, template_keys, update_from_arguments
 from ...core.errors import NbSecretsError
 from ...core.registry import registry
 from ...core.source_spec import USAGE as SOURCES_USAGE
@@ -86,6 +86,14 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
+def _warn_inline(keys: list[str]) -> None:
+    print(
+        f"Warning: the value of {', '.join(keys)} is now in this notebook's source and IPython's history. "
+        "Write KEY alone to be prompted, or KEY=$VAR, and clear this cell.",
+        file=sys.stderr,
+    )
+
+
 def _ask(key: str) -> str:
     try:
         return getpass.getpass(f"{key}: ")
@@ -138,8 +146,8 @@ class SecretMagics(Magics):
 
     # -- subcommands ----------------------------------------------------------
 
-    def _values(self, args: list[str], *, allow_template: bool) -> tuple[str, dict[str, str], bool]:
-        """NAME, the gathered env, and --force, from create/update arguments."""
+    def _arguments(self, args: list[str], *, allow_template: bool) -> tuple[str, list[str], bool]:
+        """NAME, the value tokens (templates expanded to their keys), and --force."""
         if not args or args[0].startswith("-"):
             raise _fail("Name the secret first, e.g. %secret create openai-keys OPENAI_API_KEY.")
         name, rest = args[0], args[1:]
@@ -164,25 +172,22 @@ class SecretMagics(Magics):
             position += 1
         if not tokens:
             raise _fail("Give at least one KEY, KEY=$VAR, --from-dotenv PATH, --from-json PATH or --template.")
-        inline: list[str] = []
-        env = gather_env(tokens, ask=_ask, environ=os.environ, on_inline=inline.extend)
-        if inline:
-            print(
-                f"Warning: the value of {', '.join(inline)} is now in this notebook's source and IPython's history. "
-                "Write KEY alone to be prompted, or KEY=$VAR, and clear this cell.",
-                file=sys.stderr,
-            )
-        return name, env, force
+        return name, tokens, force
+
+    @staticmethod
+    def _suppliers() -> dict[str, Any]:
+        """Where values come from in a notebook: a hidden prompt, or the kernel's environment."""
+        return {"ask": _ask, "environ": os.environ, "on_inline": _warn_inline}
 
     def _cmd_create(self, args: list[str]) -> None:
-        name, env, force = self._values(args, allow_template=True)
-        info = _store().create(name, env, overwrite=force)
+        name, tokens, force = self._arguments(args, allow_template=True)
+        info = create_from_arguments(_store(), name, tokens, overwrite=force, **self._suppliers())
         print(f"Created secret {info.name!r} with {', '.join(info.keys)}.")
 
     def _cmd_update(self, args: list[str]) -> None:
-        name, env, _ = self._values(args, allow_template=False)
-        info = _store().update(name, env)
-        print(f"Updated secret {info.name!r}: set {', '.join(env)}; keys now {', '.join(info.keys)}.")
+        name, tokens, _ = self._arguments(args, allow_template=False)
+        info, changed = update_from_arguments(_store(), name, tokens, **self._suppliers())
+        print(f"Updated secret {info.name!r}: set {', '.join(changed)}; keys now {', '.join(info.keys)}.")
 
     def _cmd_list(self, args: list[str]) -> None:
         self._no_args("list", args)

@@ -139,7 +139,9 @@ class LocalStore:
     def update(self, name: str, env: Mapping[str, str]) -> SecretInfo:
         """Merge `env` into an existing secret (new keys added, given keys replaced)."""
         check_name(name)
-        env = self._checked(env)
+        env = check_env(env)
+        if not env:
+            raise InvalidSecretError(f"Nothing to update in {name!r}: no keys were given.")
         with self._transaction() as table:
             old = table.record(name)
             if old is None:
