@@ -8,7 +8,7 @@ does not make a value that was printed earlier safe to print now.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Mapping
+from typing import Mapping
 
 
 class SecretRegistry:
@@ -23,7 +23,6 @@ class SecretRegistry:
         self._lock = threading.Lock()
         self._names: dict[str, str | None] = {}
         self._version = 0
-        self._listeners: list[Callable[[], None]] = []
 
     @property
     def version(self) -> int:
@@ -39,9 +38,6 @@ class SecretRegistry:
                 return False
             self._names[value] = name
             self._version += 1
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener()
         return not known
 
     def add_env(self, env: Mapping[str, str]) -> None:
@@ -59,18 +55,6 @@ class SecretRegistry:
 
     def __len__(self) -> int:
         return len(self._names)
-
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener()`` after each addition; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
 
 
 registry = SecretRegistry()

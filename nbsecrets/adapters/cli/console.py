@@ -10,11 +10,11 @@ import argparse
 import json
 import re
 import sys
-from datetime import datetime
 from typing import Any
 
 from ...core.masking import get_masker
 from ...core.store import SecretInfo
+from ..listing import local_time, secrets_table
 
 PROG = "nbsecrets"
 EXIT_USAGE = 2
@@ -43,10 +43,6 @@ def hide_pairs(message: str) -> str:
     return _PAIR.sub(r"\1=...", message)
 
 
-def local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def info_json(info: SecretInfo) -> dict[str, Any]:
     return {
         "name": info.name,
@@ -61,11 +57,7 @@ def print_json(data: Any) -> None:
 
 
 def print_table(infos: list[SecretInfo]) -> None:
-    rows = [("NAME", "KEYS", "UPDATED")]
-    rows += [(info.name, ", ".join(info.keys), local_time(info.updated_at)) for info in infos]
-    widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
-    for name, keys, updated in rows:
-        print(f"{name.ljust(widths[0])}  {keys.ljust(widths[1])}  {updated}")
+    print(secrets_table(infos))
 
 
 def print_info(info: SecretInfo) -> None:

@@ -110,10 +110,6 @@ def uninstall_output_masking(ip: Any) -> None:
         masking.uninstall()
 
 
-def output_masking_installed(ip: Any) -> bool:
-    return ip in _installed
-
-
 def _show_short_key_notice(*_: Any) -> None:
     """Tell the user, once per key, that a value is too short to be masked (names only, never values)."""
     from nbsecrets.core.masking import get_masker

@@ -76,16 +76,6 @@ def _split(line: str) -> list[str]:
         raise _fail(f"Cannot parse the line: {exc}.") from None
 
 
-def _format_time(info_time: Any) -> str:
-    return info_time.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-    return "\n".join(lines)
-
-
 def _warn_inline(keys: list[str]) -> None:
     print(
         f"Warning: the value of {', '.join(keys)} is now in this notebook's source and IPython's history. "
@@ -195,17 +185,20 @@ class SecretMagics(Magics):
         if not infos:
             print("No secrets yet. Create one with %secret create NAME KEY.")
             return
-        rows = [(info.name, ", ".join(info.keys), _format_time(info.updated_at)) for info in infos]
-        print(_table(rows, ("NAME", "KEYS", "UPDATED")))
+        from ..listing import secrets_table
+
+        print(secrets_table(infos))
 
     def _cmd_show(self, args: list[str]) -> None:
         if len(args) != 1:
             raise _fail("Usage: %secret show NAME")
+        from ..listing import local_time
+
         info = _store().info(args[0])
         width = max(len(key) for key in info.keys)
         print(f"Secret {info.name!r}")
-        print(f"  created  {_format_time(info.created_at)}")
-        print(f"  updated  {_format_time(info.updated_at)}")
+        print(f"  created  {local_time(info.created_at)}")
+        print(f"  updated  {local_time(info.updated_at)}")
         for key in info.keys:
             print(f"  {key.ljust(width)}  ******** (masked)")
 
@@ -229,7 +222,9 @@ class SecretMagics(Magics):
 
     def _cmd_templates(self, args: list[str]) -> None:
         self._no_args("templates", args)
-        print(_table([(name, ", ".join(keys)) for name, keys in sorted(TEMPLATES.items())], ("TEMPLATE", "KEYS")))
+        from ..listing import table
+
+        print(table([(name, ", ".join(keys)) for name, keys in sorted(TEMPLATES.items())], ("TEMPLATE", "KEYS")))
 
     def _cmd_load(self, args: list[str]) -> None:
         if not args:
