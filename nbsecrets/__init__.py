@@ -91,7 +91,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """`%unload_ext nbsecrets`: removes every hook and restores what `%secret load` set."""
+    """`%unload_ext nbsecrets`: removes the magics; masking and loaded variables stay until the process ends."""
     from .adapters.ipython.extension import unload_ipython_extension as unload_extension
 
     unload_extension(ipython)

@@ -18,8 +18,13 @@ def terminal_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Termina
 
 @pytest.fixture
 def shell():
-    """The in-process shell (no kernel: output masking takes the terminal path); unloaded afterwards."""
+    """The in-process shell (no kernel: output masking takes the terminal path); every hook removed afterwards."""
+    from nbsecrets.adapters.ipython.extension import uninstall_output_masking
+    from nbsecrets.core import environment
+
     ip = InteractiveShell.instance()
     yield ip
     if "nbsecrets" in ip.extension_manager.loaded:
         ip.run_line_magic("unload_ext", "nbsecrets")
+    uninstall_output_masking(ip)
+    environment.unload()

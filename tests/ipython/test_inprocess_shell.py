@@ -42,7 +42,16 @@ def _same(before: dict, after: dict) -> dict:
     return out
 
 
-def test_unload_leaves_the_shell_as_it_found_it(shell) -> None:
+def _remove_every_hook(shell) -> None:
+    """What an embedding host does to take nbsecrets out entirely (``%unload_ext`` keeps masking)."""
+    from nbsecrets.adapters.ipython.extension import uninstall_output_masking
+
+    if "nbsecrets" in shell.extension_manager.loaded:
+        shell.run_line_magic("unload_ext", "nbsecrets")
+    uninstall_output_masking(shell)
+
+
+def test_unload_ext_keeps_masking_and_uninstall_leaves_the_shell_as_it_found_it(shell) -> None:
     handler = logging.StreamHandler(sys.stderr)
     logger = logging.getLogger("nbsecrets-test-unload")
     logger.addHandler(handler)
@@ -53,6 +62,11 @@ def test_unload_leaves_the_shell_as_it_found_it(shell) -> None:
         changed = {k for k, same in _same(before, during).items() if not same}
         assert {"stdout", "stderr", "pager_hook", "displayhook_vars", "events", "handler_stream"} <= changed
         shell.run_line_magic("unload_ext", "nbsecrets")
+        # %unload_ext removes the magics; masking stays for the life of the process.
+        assert "secret" not in shell.magics_manager.magics["line"]
+        kept = {k for k, same in _same(before, _snapshot(shell, handler)).items() if not same}
+        assert {"stdout", "stderr", "pager_hook"} <= kept
+        _remove_every_hook(shell)
         assert _same(before, _snapshot(shell, handler)) == {k: True for k in before}
     finally:
         logger.removeHandler(handler)
@@ -71,7 +85,7 @@ def test_print_result_traceback_and_old_logging_handler_are_masked(shell, capsys
         shell.run_cell('"result " + S', store_history=True)
         shell.run_cell('raise KeyError("tb " + S)')
         logger.warning("log %s", SECRET)
-        shell.run_line_magic("unload_ext", "nbsecrets")
+        _remove_every_hook(shell)
         out, err = capsys.readouterr()
     finally:
         logger.removeHandler(handler)
@@ -125,7 +139,7 @@ def test_history_outputs_and_exceptions_are_masked(shell) -> None:
     streams = [o for outputs in hm.outputs.values() for o in outputs if o.output_type == "out_stream"]
     assert "".join(streams[-1].bundle["stream"]) == "stream [masked:INPROC_KEY]\n"
     assert "[masked:INPROC_KEY]" in repr(hm.exceptions[failed.execution_count])
-    shell.run_line_magic("unload_ext", "nbsecrets")
+    _remove_every_hook(shell)
     assert SECRET not in repr(dict(hm.outputs))
 
 
@@ -165,7 +179,7 @@ def test_held_start_of_a_secret_is_released_masked_by_the_deadline(shell, monkey
         assert screen.wait_for(lambda text: text.endswith("\n"))
         assert screen.getvalue() == "start [masked:INPROC_KEY] end\n"
     finally:
-        shell.run_line_magic("unload_ext", "nbsecrets")
+        _remove_every_hook(shell)
     assert sys.stdout is screen
 
 

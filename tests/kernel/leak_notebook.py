@@ -18,6 +18,13 @@ PW = "pw-test-R7&x<Q9>\"k/+L2%w'Zt\\9 end"
 SHORT = "q7x"
 SECRETS = {"OPENAI_API_KEY": KEY, "DB_PASSWORD": PW}
 
+# %unload_ext keeps masking for the life of the process; a host embedding IPython removes every hook so.
+UNINSTALL = (
+    "%unload_ext nbsecrets\n"
+    "from nbsecrets.adapters.ipython.extension import uninstall_output_masking\n"
+    "uninstall_output_masking(get_ipython())"
+)
+
 SETUP = r'''
 import json, os, sys, threading
 _ip = get_ipython()
@@ -167,7 +174,7 @@ def main_cells(workdir: Path) -> list[Any]:
             "history",
         )
     )
-    cells.append(code("%unload_ext nbsecrets", "unload"))
+    cells.append(code(UNINSTALL, "unload"))
     cells.append(
         code(
             "_after = _snapshot()\n"
@@ -230,6 +237,6 @@ def no_capture_cells() -> list[Any]:
         code(NO_CAPTURE_OUTPUT.format(m="C"), "control"),
         code("%load_ext nbsecrets", "load"),
         code(NO_CAPTURE_OUTPUT.format(m="Q"), "masked"),
-        code("%unload_ext nbsecrets", "unload"),
+        code(UNINSTALL, "unload"),
         code("print(_fds() == _fds_before, _threads())", "unload-check"),
     ]

@@ -2,10 +2,13 @@
 
 Loading installs output masking for the kind of shell it finds (a Jupyter
 kernel masks at its session, terminal IPython at its streams and pager) and
-IPython's history; unloading removes every hook and leaves the process as it
-was. Output masking has an install/uninstall pair of its own below, so the
-magics can get theirs beside it, both called from load/unload, and neither
-part needs to know about the other.
+IPython's history. Unloading removes the magics only: a value that was
+registered stays masked until the process ends, and the variables that
+``%secret load`` set stay in ``os.environ`` (``%secret unload`` removes
+them), so ``%reload_ext`` changes nothing the user can see and
+``%unload_ext`` never turns printing a secret back on. Output masking keeps
+an install/uninstall pair of its own below, for a host that embeds IPython
+and must remove every hook.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ def load_ipython_extension(ip: Any) -> None:
 
 def unload_ipython_extension(ip: Any) -> None:
     unregister_magics(ip)
-    uninstall_output_masking(ip)
 
 
 # -- magics ------------------------------------------------------------------------
@@ -36,14 +38,11 @@ def register_magics(ip: Any) -> None:
 
 
 def unregister_magics(ip: Any) -> None:
-    """Remove the magics and put back every variable `%secret load` set."""
-    from nbsecrets.core import environment
-
+    """Remove %secret and %%with_secrets; loaded variables and masking stay."""
     manager = ip.magics_manager
     for kind, name in (("line", "secret"), ("cell", "with_secrets")):
         manager.magics[kind].pop(name, None)
     manager.registry.pop("SecretMagics", None)
-    environment.unload()
 
 
 # -- output masking --------------------------------------------------------------

@@ -6,7 +6,10 @@ in ``history_manager.output_hist_reprs`` (written to history.sqlite when
 -o``), and, from IPython 9, every output bundle, stream and traceback in
 ``history_manager.outputs`` and ``exceptions``, which ``%notebook`` writes
 into an .ipynb. None of that passes through the kernel's session, so each is
-masked where it is stored. The results themselves (``Out``, ``_``) are the
+masked where it is stored. The log file of ``%logstart`` is written through
+the shell's logger, whose ``log_write`` is masked too: ``%logstart -o``
+replays ``repr(Out[n])`` of every earlier result into the file when it
+starts, and those are the user's objects, not masked text. The results themselves (``Out``, ``_``) are the
 user's objects, not text, and are left alone.
 """
 
@@ -147,6 +150,9 @@ class HistoryMasking:
         self._displayhook: Any = None
         self._log_output: Any = None
         self._own_log_output: tuple[bool, Any] = (False, None)
+        self._logger: Any = None
+        self._log_write: Any = None
+        self._own_log_write: tuple[bool, Any] = (False, None)
         self._swapped: list[tuple[str, Any, bool, Any]] = []
 
     def install(self) -> None:
@@ -155,11 +161,22 @@ class HistoryMasking:
             original = displayhook.log_output
 
             def log_output(format_dict: Any) -> Any:
-                return original(get_masker().mask_data(format_dict))
+                return original(get_masker().mask_values(format_dict))
 
             self._own_log_output = ("log_output" in vars(displayhook), vars(displayhook).get("log_output"))
             self._displayhook, self._log_output = displayhook, log_output
             displayhook.log_output = log_output
+
+        logger = getattr(self._shell, "logger", None)
+        if logger is not None and callable(getattr(logger, "log_write", None)):
+            write = logger.log_write
+
+            def log_write(data: Any, kind: str = "input") -> Any:
+                return write(get_masker().mask(data), kind)
+
+            self._own_log_write = ("log_write" in vars(logger), vars(logger).get("log_write"))
+            self._logger, self._log_write = logger, log_write
+            logger.log_write = log_write
 
         history = getattr(self._shell, "history_manager", None)
         if history is None:
@@ -181,6 +198,14 @@ class HistoryMasking:
             else:
                 del displayhook.log_output
         self._displayhook = self._log_output = None
+        logger = self._logger
+        if logger is not None and vars(logger).get("log_write") is self._log_write:
+            had_own, own = self._own_log_write
+            if had_own:
+                logger.log_write = own
+            else:
+                del logger.log_write
+        self._logger = self._log_write = None
         for name, original, had_own, replacement in reversed(self._swapped):
             history = self._shell.history_manager
             if getattr(history, name, None) is not replacement:
@@ -214,7 +239,7 @@ class HistoryMasking:
                 elif isinstance(value, str):
                     bundle[key] = get_masker().mask(value)
         else:
-            item.bundle = get_masker().mask_data(bundle)
+            item.bundle = get_masker().mask_values(bundle)
         return item
 
     def _swap(self, history: Any, name: str, replacement: dict) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.adapters.ipython.server_log import FdRelay, _EchoPatch, _server_log_fds
+from nbsecrets.adapters.ipython.wire import mask_buffers, mask_content, mask_metadata
 from nbsecrets.core.masking import get_masker
 
 _MAX_IDLE_PARENTS = 512
@@ -212,11 +213,24 @@ class KernelMasking:
             self._release_logs()
 
         if msg is not None:
-            call.msg_or_type = _masked_message(masker, msg)
-        else:
-            call.content = masker.mask_data(call.content)
-            call.metadata = masker.mask_data(call.metadata)
-        return patch.call(call)
+            masked = _masked_message(masker, msg_type, msg)
+            if masked is msg:
+                return patch.call(call)
+            call.msg_or_type = masked
+            patch.call(call)
+            return msg  # what ipykernel would have got back: its own message, unmasked
+        content, metadata, buffers = call.content, call.metadata, call.buffers
+        call.content = mask_content(masker, msg_type, content)
+        call.metadata = mask_metadata(masker, msg_type, metadata)
+        call.buffers = mask_buffers(masker, buffers)
+        sent = patch.call(call)
+        if isinstance(sent, dict) and (call.content is not content or call.metadata is not metadata):
+            # ipykernel reads e.g. reply["content"]["status"] from what send returns: hand back its own.
+            sent = dict(sent)
+            sent["content"] = content
+            if call.metadata is not metadata:
+                sent["metadata"] = metadata
+        return sent
 
     def _send_stream(
         self, masker: Any, patch: _SessionPatch, call: _Call, body: dict, parent_header: Any, parent_id: Any
@@ -330,19 +344,20 @@ class KernelMasking:
         self._timer = ReleaseTimer(self._release_key)
 
 
-def _masked_message(masker: Any, msg: dict) -> dict:
-    """A copy of ``msg`` with content and metadata masked, or ``msg`` itself when nothing matched."""
+def _masked_message(masker: Any, msg_type: Any, msg: dict) -> dict:
+    """A copy of ``msg`` with its user content masked, or ``msg`` itself when nothing matched."""
     content = msg.get("content")
     metadata = msg.get("metadata")
-    masked_content = masker.mask_data(content)
-    masked_metadata = masker.mask_data(metadata)
-    if masked_content is content and masked_metadata is metadata:
+    buffers = msg.get("buffers")
+    masked_content = mask_content(masker, msg_type, content)
+    masked_metadata = mask_metadata(masker, msg_type, metadata)
+    masked_buffers = mask_buffers(masker, buffers)
+    if masked_content is content and masked_metadata is metadata and masked_buffers is buffers:
         return msg
     msg = dict(msg)
-    if "content" in msg:
-        msg["content"] = masked_content
-    if "metadata" in msg:
-        msg["metadata"] = masked_metadata
+    for key, value in (("content", masked_content), ("metadata", masked_metadata), ("buffers", masked_buffers)):
+        if key in msg:
+            msg[key] = value
     return msg
 
 

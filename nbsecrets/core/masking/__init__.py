@@ -8,15 +8,21 @@ kernel and terminal hooks are adapters over this.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
+import numbers
 import string
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidSecretError
 from ..registry import SecretRegistry
 from ..registry import registry as _process_registry
 from .forms import DEFAULT_MIN_LENGTH, secret_forms
+from .fragments import DEFAULT_FRAGMENT_LENGTH
 from .matcher import Matcher
 from .stream import StreamMasker
 
@@ -32,10 +38,18 @@ class MaskConfig:
 
     min_length: int = DEFAULT_MIN_LENGTH
     replacement: str = "[masked:{name}]"
+    fragment_length: int = DEFAULT_FRAGMENT_LENGTH
+    """Runs of this many characters of a secret are masked too (never fewer than ``min_length``)."""
+    patterns: bool = True
+    """Mask strings shaped like well-known credentials even if nbsecrets never saw them."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.min_length, bool) or not isinstance(self.min_length, int) or self.min_length < 1:
-            raise InvalidSecretError("min_length must be a positive integer.")
+        for field in ("min_length", "fragment_length"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidSecretError(f"{field} must be a positive integer.")
+        if not isinstance(self.patterns, bool):
+            raise InvalidSecretError("patterns must be True or False.")
         if not isinstance(self.replacement, str):
             raise InvalidSecretError("replacement must be a string such as '[masked:{name}]'.")
         try:
@@ -87,13 +101,22 @@ class Masker:
             raise InvalidSecretError("config must be a MaskConfig.")
         self._config = config
 
-    def configure(self, *, min_length: int | None = None, replacement: str | None = None) -> None:
+    def configure(
+        self,
+        *,
+        min_length: int | None = None,
+        replacement: str | None = None,
+        fragment_length: int | None = None,
+        patterns: bool | None = None,
+    ) -> None:
         """Change settings; the automaton is rebuilt on the next call."""
-        changes: dict[str, Any] = {}
-        if min_length is not None:
-            changes["min_length"] = min_length
-        if replacement is not None:
-            changes["replacement"] = replacement
+        given = {
+            "min_length": min_length,
+            "replacement": replacement,
+            "fragment_length": fragment_length,
+            "patterns": patterns,
+        }
+        changes = {key: value for key, value in given.items() if value is not None}
         if changes:
             self._config = dataclasses.replace(self._config, **changes)
 
@@ -133,6 +156,7 @@ class Masker:
                 self._forms_min_length = config.min_length
             forms: list[tuple[str, str]] = []
             exact: list[tuple[str, str]] = []
+            fragments: list[tuple[str, str]] = []
             short: dict[str, None] = {}
             for value, name in self._registry.items():
                 label = name or UNNAMED
@@ -146,9 +170,16 @@ class Masker:
                         value, min_length=config.min_length
                     )
                 exact.append((value, label))
+                fragments.append((value, label))
                 forms.extend((form, label) for form in value_forms[1:])
             # A registered value keeps its own name even when it is also a form of another value.
-            matcher = Matcher(exact + forms, config.replacement)
+            matcher = Matcher(
+                exact + forms,
+                config.replacement,
+                fragments=fragments,
+                fragment_length=max(config.fragment_length, config.min_length),
+                credentials=config.patterns,
+            )
             built = _Built(version, config, matcher, tuple(sorted(short)))
             self._built = built
             return built
@@ -164,17 +195,47 @@ class Masker:
             return text
         return self._current().matcher.replace(text)
 
+    def mask_bytes(self, data: bytes) -> bytes:
+        """``data`` (a binary buffer) with every secret in it masked; the same object when none is."""
+        matcher = self._current().matcher
+        if not matcher.active or not data:
+            return data
+        text = bytes(data).decode("utf-8", "surrogateescape")
+        masked = matcher.replace(text)
+        return data if masked is text else masked.encode("utf-8", "surrogateescape")
+
     def contains_secret(self, text: str) -> bool:
         if not isinstance(text, str) or not text:
             return False
         return self._current().matcher.contains(text)
 
     def mask_data(self, obj: Any) -> Any:
-        """Deep-mask a JSON-like structure, dict keys included; the same object when nothing changed."""
+        """Deep-mask a JSON-like structure as it will be serialised; the same object when nothing changed.
+
+        Judged by what goes on the wire: nested dict keys are masked, a
+        number whose digits hold a secret becomes the masked string, bytes
+        (sent base64-encoded) are masked by their content, and sets and
+        tuples (sent as lists) come back as lists when they changed. What
+        changed is copied; the objects passed in are never modified.
+        """
         matcher = self._current().matcher
-        if not matcher.patterns:
+        if not matcher.active:
             return obj
         return _mask_data(matcher, obj, set())
+
+    def mask_values(self, mapping: Any) -> Any:
+        """Like :meth:`mask_data` for a mapping whose own keys are names, not content (a mimebundle)."""
+        matcher = self._current().matcher
+        if not matcher.active or not isinstance(mapping, Mapping):
+            return self.mask_data(mapping)
+        out = {}
+        changed = False
+        active: set[int] = set()
+        for key, value in mapping.items():
+            new = _mask_data(matcher, value, active)
+            changed = changed or new is not value
+            out[key] = new
+        return out if changed else mapping
 
     def stream(self) -> StreamMasker:
         """A fresh streaming state that always uses this masker's current automaton."""
@@ -204,6 +265,16 @@ class Masker:
 def _mask_data(matcher: Matcher, obj: Any, active: set[int]) -> Any:
     if isinstance(obj, str):
         return matcher.replace(obj) if obj else obj
+    if isinstance(obj, (bool, type(None))):
+        return obj
+    if isinstance(obj, numbers.Number):
+        return _mask_number(matcher, obj)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return _mask_binary(matcher, obj)
+    if isinstance(obj, (set, frozenset)):
+        items = list(obj)
+        masked = _mask_data(matcher, items, active)
+        return obj if masked is items else masked
     if not isinstance(obj, (dict, list, tuple)) or id(obj) in active:
         return obj
     active.add(id(obj))
@@ -227,6 +298,32 @@ def _mask_data(matcher: Matcher, obj: Any, active: set[int]) -> Any:
         return items if isinstance(obj, list) else tuple(items)
     finally:
         active.discard(id(obj))
+
+
+def _mask_number(matcher: Matcher, number: Any) -> Any:
+    if not matcher.numeric:
+        return number
+    try:
+        text = json.dumps(number)
+    except (TypeError, ValueError):
+        text = str(number)
+    masked = matcher.replace(text)
+    return number if masked is text else masked
+
+
+def _mask_binary(matcher: Matcher, data: Any) -> Any:
+    """Bytes go out base64-encoded: mask by what they hold, and by their base64 text."""
+    raw = bytes(data)
+    text = raw.decode("utf-8", "surrogateescape")
+    masked = matcher.replace(text)
+    if masked is not text:
+        return masked
+    try:
+        encoded = base64.b64encode(raw).decode("ascii")
+    except binascii.Error:  # pragma: no cover - b64encode takes any bytes
+        return data
+    masked = matcher.replace(encoded)
+    return data if masked is encoded else masked
 
 
 _masker: Masker | None = None

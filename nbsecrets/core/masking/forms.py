@@ -13,19 +13,14 @@ from __future__ import annotations
 import base64
 import html
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, quote_plus
 
+from .fragments import specific_mask
+
 DEFAULT_MIN_LENGTH = 6
 """Values shorter than this are not masked: they would mask ordinary words."""
-
-DERIVED_MIN_LENGTH = 8
-"""A derived form (a line, an encoding, a JSON field) must be at least this long.
-
-Derived forms are shorter or more generic than the value they come from (a
-line ``-----END KEY-----`` or a trimmed base64 run), so they get a stricter
-bar; a stricter ``min_length`` raises it further.
-"""
 
 _MAX_JSON_DEPTH = 3
 """A JSON string that is itself JSON is expanded, but not without end."""
@@ -34,29 +29,63 @@ _MAX_JSON_DEPTH = 3
 # for 0, 1 and 2 bytes of unknown prefix.
 _B64_HEAD = (0, 2, 3)
 
+_LINE_BREAKS = ("\n", "\r\n", "\r")
+
+# Pygments' LaTeX formatter (``display(Code(...))`` adds a text/latex part) writes these as commands.
+_PYGMENTS_TEX = {
+    "\\": "bs", "{": "ob", "}": "cb", "^": "ca", "_": "us", "&": "am", "<": "lt", ">": "gt",
+    "#": "sh", "%": "pc", "$": "dl", "-": "hy", "'": "sq", '"': "dq", "~": "ti",
+}
+_HTML_SPECIAL = "&<>\"'"
+
 
 def secret_forms(value: str, *, min_length: int = DEFAULT_MIN_LENGTH) -> list[str]:
-    """All distinct forms to mask for ``value``; the value itself first; [] when too short."""
+    """All distinct forms to mask for ``value``; the value itself first; [] when too short.
+
+    A form shorter than ``min_length`` is dropped, as is a line of a
+    multi-line value that holds nothing specific to the secret (a PEM
+    ``-----END ... KEY-----`` line, a ``}``).
+    """
     if not isinstance(value, str) or len(value) < max(1, min_length):
         return []
-    derived_min = max(DERIVED_MIN_LENGTH, min_length)
     forms: dict[str, None] = {value: None}
     for form in _derived(value, depth=0):
-        if len(form) >= derived_min:
+        if len(form) >= min_length:
             forms.setdefault(form, None)
+    # The read-back view drops whitespace; its patterns are whitespace-free too.
+    for form in list(forms):
+        if _has_space(form):
+            bare = "".join(form.split())
+            if len(bare) >= min_length:
+                forms.setdefault(bare, None)
     return list(forms)
+
+
+def _has_space(text: str) -> bool:
+    return any(ch.isspace() for ch in text)
 
 
 def _derived(value: str, depth: int) -> Iterator[str]:
     yield from _escapes(value)
-    yield from base64_forms(value)
+    yield from _encodings(value)
+    for normal in ("NFC", "NFD"):
+        other = unicodedata.normalize(normal, value)
+        if other != value:
+            yield other
+            yield from _escapes(other)
     if "\n" in value or "\r" in value:
-        for line in value.splitlines():
+        lines = value.splitlines()
+        for sep in _LINE_BREAKS:
+            joined = sep.join(lines)
+            yield joined
+            yield from _escapes(joined)
+        for line in lines:
             # Stripped, so an indented line (JSON key file, YAML) still matches;
             # the stripped line is a substring of the indented one.
             line = line.strip()
-            yield line
-            yield from _escapes(line)
+            if any(specific_mask(line)):
+                yield line
+                yield from _escapes(line)
     if depth < _MAX_JSON_DEPTH:
         for string in json_strings(value):
             yield string
@@ -64,26 +93,63 @@ def _derived(value: str, depth: int) -> Iterator[str]:
 
 
 def _escapes(value: str) -> Iterator[str]:
-    """The text escapes a value goes through when printed inside code or markup."""
-    yield json.dumps(value)[1:-1]
+    """The text escapes a value goes through when printed inside code, data or markup."""
+    once = json.dumps(value)[1:-1]
+    yield once
     yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield json.dumps(once)[1:-1]  # JSON inside JSON (an AWS SecretString)
+    yield once.replace("/", "\\/")  # JSON's optional escape of '/'
     yield repr(value)[1:-1]
-    yield quote(value, safe="", errors="surrogatepass")
+    yield ascii(value)[1:-1]
+    yield value.encode("unicode_escape", "backslashreplace").decode("ascii")
+    yield repr(value.encode("utf-8", "surrogatepass"))[2:-1]  # bytes repr
+    single = quote(value, safe="", errors="surrogatepass")
+    yield single
+    yield quote(single, safe="")  # URL-encoded twice
     yield quote(value, errors="surrogatepass")  # the default: '/' left as is, as in URL paths
     yield quote_plus(value, safe="", errors="surrogatepass")
     yield html.escape(value)
     yield html.escape(value, quote=False)
+    if any(ch in value for ch in _HTML_SPECIAL):
+        yield "".join(f"&#{ord(ch)};" if ch in _HTML_SPECIAL else ch for ch in value)
+        yield "".join(f"&#x{ord(ch):x};" if ch in _HTML_SPECIAL else ch for ch in value)
+    if '"' in value:
+        yield value.replace('"', '""')  # CSV
+    if "'" in value:
+        yield value.replace("'", "''")  # SQL, YAML single-quoted, expression strings
+        yield value.replace("'", "'\\''")  # bash -x and shlex.quote inside single quotes
+        yield value.replace("'", "'\"'\"'")  # shlex.quote
+    if "$" in value:
+        yield value.replace("$", "$$")  # make, compose, Jenkins
+    if any(ch in value for ch in _PYGMENTS_TEX):
+        yield "".join(f"\\PYZ{_PYGMENTS_TEX[ch]}{{}}" if ch in _PYGMENTS_TEX else ch for ch in value)
+
+
+def _encodings(value: str) -> Iterator[str]:
+    """Byte-level encodings: base64 (also of the value less its first bytes) and hex."""
+    data = value.encode("utf-8", "surrogatepass")
+    yield from _base64_runs(data)
+    # A value printed from its second or third byte on, then encoded.
+    for drop in (1, 2):
+        yield from _base64_runs(data[drop:])
+    hexed = data.hex()
+    yield hexed
+    yield hexed.upper()
 
 
 def base64_forms(value: str) -> list[str]:
-    """Base64 runs that appear whenever ``value`` is base64-encoded inside larger data.
+    """Base64 runs that appear whenever ``value`` is base64-encoded inside larger data."""
+    return _base64_runs(value.encode("utf-8", "surrogatepass"))
 
-    The value can start at any of the three byte offsets of a base64 group,
-    e.g. ``base64("user:" + secret)``. For each offset the characters that
-    also depend on the neighbouring bytes (head and tail) are trimmed, and
-    what remains appears in the encoding whatever surrounds the value.
+
+def _base64_runs(data: bytes) -> list[str]:
+    """The stable base64 runs of ``data`` at each of the three byte offsets of a group.
+
+    The value can start at any offset, e.g. ``base64("user:" + secret)``.
+    For each offset the characters that also depend on the neighbouring
+    bytes (head and tail) are trimmed, and what remains appears in the
+    encoding whatever surrounds the value.
     """
-    data = value.encode("utf-8", "surrogatepass")
     out: list[str] = []
     for offset, head in enumerate(_B64_HEAD):
         padded = b"\0" * offset + data

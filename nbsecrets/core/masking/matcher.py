@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import os
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 import ahocorasick_rs
+
+from .fragments import DEFAULT_FRAGMENT_LENGTH, Source, specific_threshold, verify, window_plan, windows
+from .readback import ReadBack, blocks, needs_view, view_text
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -56,8 +59,32 @@ _PARALLEL_MIN_BYTES = 1 << 20
 
 _CORES = min(os.cpu_count() or 1, 4)
 
+try:  # TEMP until the patterns module lands
+    from .patterns import PATTERNS, find_credentials
+except ImportError:  # pragma: no cover
+    PATTERNS = ()
+
+    def find_credentials(text: str) -> list:  # type: ignore[misc]
+        return []
+
+
+_NUMERIC = frozenset("0123456789.-+eE")
+
+_MAX_WINDOW_REFS = 4
+"""Places in the secrets one window text is verified against (a periodic secret repeats its windows)."""
+
 _ENCODING = "utf-8"
 _ERRORS = "surrogatepass"  # a lone surrogate in output must not break masking
+
+
+FORM_CAP = 256
+"""Longest form the automaton holds whole; a longer one is searched as overlapping pieces.
+
+Building the automaton costs time quadratic in the length of a pattern
+made of one repeated character (16,384 ``v`` took 25 s); pieces of at most
+this length keep the build near-linear, and overlapping pieces still cover
+every occurrence of the whole form.
+"""
 
 
 class Matcher:
@@ -65,19 +92,81 @@ class Matcher:
 
     Immutable so that threads can search it while another one builds its
     successor: the masker swaps in a new matcher instead of changing one.
+
+    Besides the forms themselves it finds, when given them, runs of at
+    least ``fragment_length`` characters of each fragment source (see
+    :mod:`.fragments`), strings shaped like well-known credentials, and all
+    of these again in the read-back view of the text (see :mod:`.readback`).
     """
 
-    def __init__(self, forms: Iterable[tuple[str, str]], replacement: str = "[masked:{name}]") -> None:
+    def __init__(
+        self,
+        forms: Iterable[tuple[str, str]],
+        replacement: str = "[masked:{name}]",
+        *,
+        fragments: Iterable[tuple[str, str]] = (),
+        fragment_length: int = DEFAULT_FRAGMENT_LENGTH,
+        credentials: bool = False,
+        readback: bool = True,
+    ) -> None:
         names: dict[str, str] = {}
         for form, name in forms:
-            if form:
-                names.setdefault(form, name)
-        self.patterns: tuple[str, ...] = tuple(names)
-        self.names: tuple[str, ...] = tuple(names.values())
+            if not form:
+                continue
+            for piece in _pieces(form):
+                names.setdefault(piece, name)
+        self.fragment_length = fragment_length
+        self._window = window_plan(fragment_length)[0]
+        self._sources: list[Source] = []
+        window_refs: dict[str, list[tuple[int, int]]] = {}
+        seen_sources: set[str] = set()
+        for value, name in fragments:
+            for text in (value, "".join(value.split())):
+                if len(text) < fragment_length or text in seen_sources:
+                    continue
+                seen_sources.add(text)
+                source = Source.of(text, name)
+                sid = len(self._sources)
+                self._sources.append(source)
+                for piece, offset in windows(source, fragment_length):
+                    refs = window_refs.setdefault(piece, [])
+                    if len(refs) < _MAX_WINDOW_REFS:
+                        refs.append((sid, offset))
+        self._form_count = len(names)
+        self._windows: dict[int, list[tuple[int, int]]] = {}
+        patterns = list(names)
+        pattern_names = list(names.values())
+        for piece, refs in window_refs.items():
+            if piece in names:
+                # Already a form: found whole anyway; still verified as a fragment too.
+                self._windows[patterns.index(piece)] = refs
+                continue
+            self._windows[len(patterns)] = refs
+            patterns.append(piece)
+            pattern_names.append(self._sources[refs[0][0]].name)
+        self.patterns: tuple[str, ...] = tuple(patterns)
+        slots: dict[str, int] = {}
+        extra: list[str] = []
+        for source in self._sources:
+            if source.name not in slots:
+                slots[source.name] = len(patterns) + len(extra)
+                extra.append(source.name)
+        self._credentials = credentials
+        if credentials:
+            for label in dict.fromkeys(pattern.label for pattern in PATTERNS):
+                if label not in slots:
+                    slots[label] = len(patterns) + len(extra)
+                    extra.append(label)
+        self._slots = slots
+        self.names: tuple[str, ...] = tuple(pattern_names) + tuple(extra)
         self.replacements: dict[str, str] = {
             name: replacement.format(name=name) for name in set(self.names)
         }
+        self._readback = readback
         self.max_length = max(map(len, self.patterns), default=0)
+        # Whether a number's digits can hold a match: only then are numbers in data looked at.
+        self.numeric = any(_NUMERIC.issuperset(p) for p in self.patterns)
+        self.active = bool(self.patterns) or credentials
         if not self.patterns:
             self._automaton = None
             self._heads = None
@@ -101,9 +190,31 @@ class Matcher:
         return len(self.patterns)
 
     def find_all(self, text: str) -> list[Match]:
-        """Every occurrence of every pattern, overlapping ones included, in no particular order."""
-        if self._automaton is None or not text:
+        """Every region to mask: (start, end, name slot), overlapping ones included, in no particular order.
+
+        Forms and fragments are found in the text as sent, then in what a
+        reader sees of it (colours dropped, ``\\r`` applied, tags stripped,
+        lines joined); a match in that view is mapped back onto the
+        characters that were sent. The view is searched with what was
+        found in the text already blanked out, so that a secret printed
+        plainly costs no position map.
+        """
+        if not text or not self.active:
             return []
+        matches = self._find_direct(text)
+        if self._readback and needs_view(text):
+            matches.extend(self._find_read_back(text, matches))
+        return matches
+
+    def _find_direct(self, text: str) -> list[Match]:
+        found: list[Match] = []
+        if self._automaton is not None:
+            found = self._resolve(text, self._hits(text))
+        if self._credentials:
+            found.extend(self._credentials_in(text, found))
+        return found
+
+    def _hits(self, text: str) -> list[Match]:
         if text.isascii():
             hits = self._scan(text.encode("ascii"))
             return [(start, end, index) for index, start, end in hits]
@@ -112,6 +223,67 @@ class Matcher:
         if not hits:
             return []
         return _to_char_offsets(raw, hits)
+
+    def _resolve(self, text: str, hits: list[Match]) -> list[Match]:
+        """Forms as they are; window hits verified into whole fragment runs.
+
+        Forms come first: where a form and a fragment run cover the same
+        characters, the form's own name is the one shown.
+        """
+        if not self._windows:
+            return hits
+        forms: list[Match] = []
+        runs: list[Match] = []
+        reached: dict[int, int] = {}  # source -> end of the furthest run found so far
+        length, window = self.fragment_length, self._window
+        threshold = specific_threshold(length)
+        for hit in sorted(hits):
+            start, end, index = hit
+            refs = self._windows.get(index)
+            if refs is None or index < self._form_count:
+                forms.append(hit)
+                if refs is None:
+                    continue
+            for sid, offset in refs:
+                if reached.get(sid, -1) >= end:
+                    continue  # inside a run of this source found already
+                source = self._sources[sid]
+                run_start, run_end, specific = verify(text, start, window, source, offset)
+                if run_end - run_start >= length and specific >= threshold:
+                    runs.append((run_start, run_end, self._slots[source.name]))
+                    reached[sid] = max(reached.get(sid, -1), run_end)
+        return forms + runs
+
+    def _credentials_in(self, text: str, found: list[Match]) -> list[Match]:
+        """Credential-shaped strings, except where registered secrets already cover them (their names win)."""
+        out: list[Match] = []
+        covered = _merged(found)
+        for start, end, label in find_credentials(text):
+            at = bisect_right(covered, [start, float("inf")]) - 1
+            if at >= 0 and covered[at][0] <= start and end <= covered[at][1]:
+                continue
+            out.append((start, end, self._slots[label]))
+        return out
+
+    def _find_read_back(self, text: str, direct: list[Match]) -> list[Match]:
+        blanked, regions = _blank(text, direct)
+        out: list[Match] = []
+        for offset, block in blocks(blanked):
+            view = view_text(block)
+            if not view:
+                continue
+            if not self._direct_in_view(view):
+                continue
+            mapped = ReadBack(block, offset)
+            for start, end, slot in self._find_direct(mapped.text):
+                for run_start, run_end in mapped.runs(start, end):
+                    out.append((_unblank(regions, run_start), _unblank(regions, run_end), slot))
+        return out
+
+    def _direct_in_view(self, view: str) -> bool:
+        if self._automaton is not None and self._resolve(view, self._hits(view)):
+            return True
+        return self._credentials and bool(find_credentials(view))
 
     def contains(self, text: str) -> bool:
         return bool(self.find_all(text))
@@ -270,3 +442,64 @@ def _to_char_offsets(raw: bytes, hits: list[tuple[int, int, int]]) -> list[Match
         prev_byte = offset
         chars[offset] = prev_char
     return [(chars[s], chars[e], index) for index, s, e in hits]
+
+
+def _pieces(form: str) -> list[str]:
+    """``form`` itself, or overlapping pieces of at most FORM_CAP characters covering it."""
+    if len(form) <= FORM_CAP:
+        return [form]
+    step = FORM_CAP // 2
+    starts = list(range(0, len(form) - FORM_CAP + 1, step))
+    if starts[-1] + FORM_CAP < len(form):
+        starts.append(len(form) - FORM_CAP)
+    return list(dict.fromkeys(form[i : i + FORM_CAP] for i in starts))
+
+
+def _merged(matches: list[Match]) -> list[list[int]]:
+    """The union of the matches' spans as sorted, disjoint [start, end] lists (touching spans join)."""
+    merged: list[list[int]] = []
+    for s, e in sorted((s, e) for s, e, _ in matches):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return merged
+
+
+_BLANK = "\0"
+"""What a region already found becomes before the view is built: one character no form contains."""
+
+
+def _blank(text: str, matches: list[Match]) -> tuple[str, list[tuple[int, int, int]]]:
+    """``text`` with each merged match region replaced by one blank character.
+
+    Returns the blanked text and, per region, (blanked position, start, end) in ``text``.
+    """
+    if not matches:
+        return text, []
+    merged = _merged(matches)
+    out: list[str] = []
+    regions: list[tuple[int, int, int]] = []
+    pos = 0
+    shift = 0
+    for s, e in merged:
+        out.append(text[pos:s])
+        regions.append((s - shift, s, e))
+        out.append(_BLANK)
+        shift += (e - s) - 1
+        pos = e
+    out.append(text[pos:])
+    return "".join(out), regions
+
+
+def _unblank(regions: list[tuple[int, int, int]], pos: int) -> int:
+    """A position in blanked text back in the original text (a blank stands for its whole region)."""
+    if not regions:
+        return pos
+    at = bisect_right(regions, (pos, float("inf"), 0)) - 1
+    if at < 0:
+        return pos
+    blank_pos, start, end = regions[at]
+    if pos == blank_pos:
+        return start
+    return pos - blank_pos - 1 + end

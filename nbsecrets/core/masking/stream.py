@@ -56,7 +56,7 @@ class StreamMasker:
         """Masked text that is safe to write now; a possible start of a secret is kept back."""
         with self._lock:
             matcher = self._matcher()
-            if not self._context and not matcher.patterns:
+            if not self._context and not matcher.active:
                 return text
             return self._advance(matcher, self._context + text, final=False)
 

@@ -1,0 +1,157 @@
+"""Pieces of a secret: which runs of its characters give it away, and how to find them.
+
+Output rarely shows a secret whole: a pandas cell or ``%whos`` truncates it,
+code prints ``S[1:]``, a loop types it out with ``\\r``. Any run of at least
+``fragment_length`` consecutive characters of a secret is therefore masked,
+provided the run is specific to that secret: the scheme and host of a
+connection URL, dictionary-like words, digits such as a port, and runs of
+one character are everyday text, and masking them would hide ordinary
+output everywhere the secret's neighbours appear.
+
+Finding every such run with one automaton pattern per run would cost a
+pattern per character of every secret. Instead the automaton holds shorter
+windows (``window`` characters) at a stride such that every run of
+``fragment_length`` characters contains a whole window, and a window hit is
+verified by extending it in both directions against the secret. Windows
+that are ordinary text are left out; near the border of ordinary text every
+offset is kept, so that a run with specific characters always contains a
+kept window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_FRAGMENT_LENGTH = 12
+
+_MAX_WINDOW = 8
+_MIN_DISTINCT = 3
+"""A window with fewer distinct characters (``vvvvvvvv``, ``abababab``) is never specific."""
+
+_SCHEME_HOST = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://"  # scheme
+    r"|(?<=[@/])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?"  # host.name[:port] after // or @
+    r"|(?<=[@/])localhost(?::[0-9]{1,5})?"
+)
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def specific_threshold(fragment_length: int) -> int:
+    """Specific characters a run needs before it is masked as a fragment."""
+    return max(2, fragment_length // 4)
+
+
+def window_plan(fragment_length: int) -> tuple[int, int]:
+    """(window, stride): every run of ``fragment_length`` characters holds one whole aligned window."""
+    window = min(_MAX_WINDOW, fragment_length)
+    return window, fragment_length - window + 1
+
+
+def specific_mask(value: str) -> bytes:
+    """One byte per character of ``value``: 1 where the character is specific to the secret.
+
+    Letters and digits are specific unless they belong to ordinary text:
+    a URL scheme or host (and port), a word-like token (pronounceable
+    letters in one case pattern), a token of one or two characters, a short
+    number, or a run of one repeated character. Punctuation never is.
+    """
+    flags = bytearray(len(value))
+    ordinary = bytearray(len(value))
+    for match in _SCHEME_HOST.finditer(value):
+        ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
+    i, n = 0, len(value)
+    while i < n:
+        if not value[i].isalnum():
+            i += 1
+            continue
+        j = i
+        while j < n and value[j].isalnum():
+            j += 1
+        if not _ordinary_token(value[i:j]):
+            for k in range(i, j):
+                if not ordinary[k]:
+                    flags[k] = 1
+        i = j
+    return bytes(flags)
+
+
+def _ordinary_token(token: str) -> bool:
+    if len(token) <= 2 or len(set(token)) == 1:
+        return True
+    if token.isdigit():
+        return len(token) <= 4
+    if not token.isalpha():
+        return False
+    if not (token.islower() or token.isupper() or (token[0].isupper() and token[1:].islower())):
+        return False
+    return _pronounceable(token)
+
+
+def _pronounceable(word: str) -> bool:
+    vowels = sum(ch in _VOWELS for ch in word)
+    if vowels * 4 < len(word):
+        return False
+    run = 0
+    for ch in word:
+        run = 0 if ch in _VOWELS else run + 1
+        if run >= 4:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Source:
+    """A text whose runs are fragments: a secret value, or the same value without whitespace."""
+
+    text: str
+    name: str
+    specific: bytes
+    prefix: tuple[int, ...]
+    """Cumulative count of specific characters: ``prefix[j] - prefix[i]`` for ``text[i:j]``."""
+
+    @classmethod
+    def of(cls, text: str, name: str) -> Source:
+        specific = specific_mask(text)
+        prefix = [0]
+        for flag in specific:
+            prefix.append(prefix[-1] + flag)
+        return cls(text, name, specific, tuple(prefix))
+
+    def specific_in(self, start: int, end: int) -> int:
+        return self.prefix[end] - self.prefix[start]
+
+
+def windows(source: Source, fragment_length: int) -> list[tuple[str, int]]:
+    """(window text, offset) of the windows of ``source`` to search for."""
+    window, stride = window_plan(fragment_length)
+    text = source.text
+    out: list[tuple[str, int]] = []
+    for q in range(0, len(text) - window + 1):
+        count = source.specific_in(q, q + window)
+        if count == 0:
+            continue
+        if count == window and q % stride:
+            continue  # inside specific text the stride suffices
+        piece = text[q : q + window]
+        if len(set(piece)) < _MIN_DISTINCT:
+            continue
+        out.append((piece, q))
+    return out
+
+
+def verify(text: str, at: int, window: int, source: Source, offset: int) -> tuple[int, int, int] | None:
+    """Extend a window hit at ``text[at:at+window]`` (``source.text[offset:]``) into the whole run.
+
+    Returns (start, end, specific count) of the run in ``text``.
+    """
+    src = source.text
+    left = 0
+    while at - left > 0 and offset - left > 0 and text[at - left - 1] == src[offset - left - 1]:
+        left += 1
+    right = 0
+    limit_text, limit_src = len(text) - at - window, len(src) - offset - window
+    while right < limit_text and right < limit_src and text[at + window + right] == src[offset + window + right]:
+        right += 1
+    start, end = at - left, at + window + right
+    return start, end, source.specific_in(offset - left, offset + window + right)

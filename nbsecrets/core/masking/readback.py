@@ -1,0 +1,251 @@
+"""What a reader sees of a text, and where each character they see came from.
+
+A frontend does not show the text it was sent: JupyterLab and terminals
+drop ANSI escape sequences and apply ``\\r`` and ``\\b``, a browser drops
+tags and decodes character entities, and a reader (or a program joining
+lines) skips the line breaks and indentation that rich, pprint, textwrap and
+base64 insert. A secret can hide behind any of these and still be read back
+whole, so the masker also searches this read-back view, and maps each match
+to the original characters it came from, so that the mask lands on the text
+that was sent and everything around it stays as it was.
+
+Whitespace is dropped altogether in the view (and so are the quotes that
+pprint puts around each piece of a split string): the patterns searched in
+the view are whitespace-free too. Building the view as a plain string is a
+few C-level passes; the position map is built only for a block that
+actually holds a match.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor movement
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[@-Z\\-_]"  # other two-character escapes
+)
+_TAG = re.compile(r"<[^<>]*>")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+# pprint and black split a long string into adjacent literals, one per line.
+_LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1""")
+_SPACE = re.compile(r"\s+")
+
+_TRIGGERS = ("\r", "\b", "\x1b", "<", "&", "\t")
+
+BLOCK = 64 * 1024
+"""Characters of original text per view block; a match is mapped inside its block only."""
+
+OVERLAP = 8 * 1024
+"""How far consecutive blocks overlap: a secret spread wider than this by markup is not seen."""
+
+
+def needs_view(text: str) -> bool:
+    """Whether the view can differ from the text in a way that matters.
+
+    Without a line break inside the text and without any of the other
+    transforming characters, the view is the text minus spaces, and a
+    secret split by plain spaces is not something a formatter produces.
+    """
+    if text.find("\n", 0, len(text) - 1) >= 0:
+        return True
+    return any(ch in text for ch in _TRIGGERS)
+
+
+def view_text(text: str) -> str:
+    """The read-back view as a plain string (the fast path: no position map)."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "\r" in text or "\b" in text:
+        text = _apply_line_edits(text)
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    if "\n" in text and ("'" in text or '"' in text):
+        text = _LITERAL_JOIN.sub("", text)
+    return "".join(text.split())
+
+
+class ReadBack:
+    """The view of a text with, for each view character, the span of original text it shows.
+
+    ``starts[i]``/``ends[i]`` is the original span behind view character
+    ``i``: one character usually, several for an entity such as ``&#115;``.
+    After ``\\r`` the spans are no longer in order (a later character is
+    shown in an earlier column).
+    """
+
+    __slots__ = ("text", "starts", "ends", "_source", "_offset")
+
+    def __init__(self, source: str, offset: int = 0) -> None:
+        self._source = source
+        self._offset = offset
+        chars = list(source)
+        starts = list(range(offset, offset + len(source)))
+        ends = list(range(offset + 1, offset + len(source) + 1))
+        if "\x1b" in source:
+            chars, starts, ends = _drop(_ANSI, chars, starts, ends)
+        if "\r" in source or "\b" in source:
+            chars, starts, ends = _line_edits(chars, starts, ends)
+        if "<" in source:
+            chars, starts, ends = _drop(_TAG, chars, starts, ends)
+        if "&" in source:
+            chars, starts, ends = _entities(chars, starts, ends)
+        if "\n" in source and ("'" in source or '"' in source):
+            chars, starts, ends = _drop(_LITERAL_JOIN, chars, starts, ends)
+        chars, starts, ends = _drop(_SPACE, chars, starts, ends)
+        self.text = "".join(chars)
+        self.starts = starts
+        self.ends = ends
+
+    def runs(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The original spans behind ``view[start:end]``, as few contiguous runs as possible.
+
+        Neighbouring characters are joined into one run when the original
+        text between them is only what the view dropped and holds no markup
+        (escape sequences, line breaks, indentation, literal quotes): the
+        mask then replaces it too, and a secret broken by colour codes
+        becomes one mask. Across a tag each piece gets its own run, so the
+        markup around it stays well formed.
+        """
+        runs: list[tuple[int, int]] = []
+        for i in range(start, end):
+            s, e = self.starts[i], self.ends[i]
+            if runs:
+                ps, pe = runs[-1]
+                if ps <= s and e <= pe:
+                    continue
+                if s >= pe and _joinable(self._source, pe - self._offset, s - self._offset):
+                    runs[-1] = (ps, e)
+                    continue
+            runs.append((s, e))
+        return runs
+
+
+def _joinable(source: str, lo: int, hi: int) -> bool:
+    gap = source[lo:hi]
+    return "<" not in gap and ">" not in gap
+
+
+def blocks(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) blocks of at most BLOCK + OVERLAP characters, cut after a line break where possible."""
+    n = len(text)
+    if n <= BLOCK + OVERLAP:
+        yield 0, text
+        return
+    start = 0
+    while start < n:
+        end = min(n, start + BLOCK + OVERLAP)
+        yield start, text[start:end]
+        if end == n:
+            return
+        nxt = start + BLOCK
+        cut = text.rfind("\n", start + BLOCK // 2, nxt)
+        start = cut + 1 if cut >= 0 else nxt
+
+
+# -- transforms over (chars, starts, ends) -------------------------------------------
+
+
+def _drop(pattern: re.Pattern[str], chars: list[str], starts: list[int], ends: list[int]):
+    text = "".join(chars)
+    keep_chars: list[str] = []
+    keep_starts: list[int] = []
+    keep_ends: list[int] = []
+    pos = 0
+    for match in pattern.finditer(text):
+        a, b = match.span()
+        keep_chars.extend(chars[pos:a])
+        keep_starts.extend(starts[pos:a])
+        keep_ends.extend(ends[pos:a])
+        pos = b
+    keep_chars.extend(chars[pos:])
+    keep_starts.extend(starts[pos:])
+    keep_ends.extend(ends[pos:])
+    return keep_chars, keep_starts, keep_ends
+
+
+def _entities(chars: list[str], starts: list[int], ends: list[int]):
+    text = "".join(chars)
+    out_chars: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    pos = 0
+    for match in _ENTITY.finditer(text):
+        a, b = match.span()
+        decoded = html.unescape(match.group())
+        out_chars.extend(chars[pos:a])
+        out_starts.extend(starts[pos:a])
+        out_ends.extend(ends[pos:a])
+        span_start, span_end = min(starts[a:b]), max(ends[a:b])
+        for ch in decoded:
+            out_chars.append(ch)
+            out_starts.append(span_start)
+            out_ends.append(span_end)
+        pos = b
+    out_chars.extend(chars[pos:])
+    out_starts.extend(starts[pos:])
+    out_ends.extend(ends[pos:])
+    return out_chars, out_starts, out_ends
+
+
+def _apply_line_edits(text: str) -> str:
+    chars, _, _ = _line_edits(list(text), [0] * len(text), [0] * len(text))
+    return "".join(chars)
+
+
+def _line_edits(chars: list[str], starts: list[int], ends: list[int]):
+    """Apply ``\\r`` and ``\\b`` line by line, as JupyterLab does before it shows and saves a stream.
+
+    ``\\r\\n`` is a line break; a lone ``\\r`` returns to the start of the
+    line and what follows overwrites it; ``\\b`` deletes the character before
+    it on the same line.
+    """
+    out_chars: list[str] = []
+    out_starts: list[int] = []
+    out_ends: list[int] = []
+    line: list[int] = []  # indexes into chars of the characters shown on the current line
+    col = 0
+    n = len(chars)
+    i = 0
+
+    def end_line() -> None:
+        for j in line:
+            out_chars.append(chars[j])
+            out_starts.append(starts[j])
+            out_ends.append(ends[j])
+
+    while i < n:
+        ch = chars[i]
+        if ch == "\n":
+            end_line()
+            out_chars.append("\n")
+            out_starts.append(starts[i])
+            out_ends.append(ends[i])
+            line, col = [], 0
+        elif ch == "\r":
+            j = i
+            while j < n and chars[j] == "\r":
+                j += 1
+            if j < n and chars[j] == "\n":
+                i = j
+                continue  # \r\n: a plain line break
+            col = 0
+            i = j
+            continue
+        elif ch == "\b":
+            if col > 0:
+                del line[col - 1]
+                col -= 1
+        else:
+            if col < len(line):
+                line[col] = i
+            else:
+                line.append(i)
+            col += 1
+        i += 1
+    end_line()
+    return out_chars, out_starts, out_ends
