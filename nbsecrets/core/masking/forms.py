@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, quote_plus
@@ -30,6 +31,7 @@ _MAX_JSON_DEPTH = 3
 _B64_HEAD = (0, 2, 3)
 
 _LINE_BREAKS = ("\n", "\r\n", "\r")
+_SPACE = re.compile(r"\s")
 
 # Pygments' LaTeX formatter (``display(Code(...))`` adds a text/latex part) writes these as commands.
 _PYGMENTS_TEX = {
@@ -62,7 +64,7 @@ def secret_forms(value: str, *, min_length: int = DEFAULT_MIN_LENGTH) -> list[st
 
 
 def _has_space(text: str) -> bool:
-    return any(ch.isspace() for ch in text)
+    return _SPACE.search(text) is not None
 
 
 def _derived(value: str, depth: int) -> Iterator[str]:

@@ -30,8 +30,8 @@ _MIN_DISTINCT = 3
 """A window with fewer distinct characters (``vvvvvvvv``, ``abababab``) is never specific."""
 
 _SCHEME_HOST = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.-]*://"  # scheme
-    r"|(?<=[@/])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::[0-9]{1,5})?"  # host.name[:port] after // or @
+    r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://"  # scheme (bounded: no quadratic scan)
+    r"|(?<=[@/])[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,16}(?::[0-9]{1,5})?"  # host.name[:port] after // or @
     r"|(?<=[@/])localhost(?::[0-9]{1,5})?"
 )
 _VOWELS = frozenset("aeiouyAEIOUY")

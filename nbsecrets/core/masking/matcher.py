@@ -27,7 +27,8 @@ from collections.abc import Iterable
 import ahocorasick_rs
 
 from .fragments import DEFAULT_FRAGMENT_LENGTH, Source, specific_threshold, verify, window_plan, windows
-from .readback import ReadBack, blocks, needs_view, view_text
+from .patterns import PATTERNS, find_credentials, open_credential
+from .readback import ReadBack, Unspaced, blocks, needs_view, only_spacing, view_text
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -58,15 +59,6 @@ _PARALLEL_MIN_BYTES = 1 << 20
 """Texts shorter than two of these are searched in one piece: a thread costs more than it saves."""
 
 _CORES = min(os.cpu_count() or 1, 4)
-
-try:  # TEMP until the patterns module lands
-    from .patterns import PATTERNS, find_credentials
-except ImportError:  # pragma: no cover
-    PATTERNS = ()
-
-    def find_credentials(text: str) -> list:  # type: ignore[misc]
-        return []
-
 
 _NUMERIC = frozenset("0123456789.-+eE")
 
@@ -201,10 +193,29 @@ class Matcher:
         """
         if not text or not self.active:
             return []
+        if not (self._readback and needs_view(text)):
+            return self._find_direct(text)
+        if only_spacing(text):
+            return self._find_unspaced(text)
         matches = self._find_direct(text)
-        if self._readback and needs_view(text):
-            matches.extend(self._find_read_back(text, matches))
+        matches.extend(self._find_read_back(text, matches))
         return matches
+
+    def _find_unspaced(self, text: str) -> list[Match]:
+        """One search of the text without its whitespace, which finds all a search of the text would.
+
+        Every form and fragment also exists without whitespace, so a
+        secret printed plainly is found there as well as one a formatter
+        broke over lines. Credential shapes (a PEM block spans lines) are
+        looked for in the text itself.
+        """
+        found: list[Match] = []
+        if self._automaton is not None:
+            view = Unspaced(text)
+            found = [(*view.span(start, end), slot) for start, end, slot in self._resolve(view.text, self._hits(view.text))]
+        if self._credentials:
+            found.extend(self._credentials_in(text, found))
+        return found
 
     def _find_direct(self, text: str) -> list[Match]:
         found: list[Match] = []
@@ -348,8 +359,18 @@ class Matcher:
         complete pattern that a longer one extends counts). This is what a
         stream must hold back. Only starts at ``lo`` or later are considered.
         Cost: one scan of the last ``max_length`` characters plus a binary
-        search per candidate start.
+        search per candidate start. A credential shape still being written
+        (see :func:`.patterns.open_credential`) is held the same way; the
+        index returned for it is its label's name slot.
         """
+        held = self._open_form(text, lo)
+        if self._credentials:
+            credential = open_credential(text)
+            if credential is not None and credential[0] >= lo and (held is None or credential[0] < held[0]):
+                held = (credential[0], self._slots[credential[1]])
+        return held
+
+    def _open_form(self, text: str, lo: int) -> tuple[int, int] | None:
         n = len(text)
         lo = max(lo, n - self.max_length + 1, 0)
         if lo >= n:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 
 _ANSI = re.compile(
@@ -34,6 +35,8 @@ _LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1""")
 _SPACE = re.compile(r"\s+")
 
 _TRIGGERS = ("\r", "\b", "\x1b", "<", "&", "\t")
+_MARKUP = ("\r", "\b", "\x1b", "<", "&")
+_NON_SPACE = re.compile(r"\S+")
 
 BLOCK = 64 * 1024
 """Characters of original text per view block; a match is mapped inside its block only."""
@@ -52,6 +55,61 @@ def needs_view(text: str) -> bool:
     if text.find("\n", 0, len(text) - 1) >= 0:
         return True
     return any(ch in text for ch in _TRIGGERS)
+
+
+def only_spacing(text: str) -> bool:
+    """Whether the view differs from the text by whitespace alone (most output: logs, prints, tables)."""
+    if any(ch in text for ch in _MARKUP):
+        return False
+    return not (("'" in text or '"' in text) and _LITERAL_JOIN.search(text))
+
+
+class Unspaced:
+    """A text with its whitespace removed, and the way back to the text.
+
+    For output in which only whitespace separates what a reader joins (a
+    wrapped line, base64 in 76 columns, an indented continuation) this is
+    the whole read-back view, and one search of it finds what a search of
+    the text would, and more. The way back is built per block of
+    :data:`BLOCK` characters, and only for a block a match falls in.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._source = text
+        self._cuts = list(range(0, len(text), BLOCK)) or [0]
+        pieces = ["".join(text[cut : cut + BLOCK].split()) for cut in self._cuts]
+        self.text = "".join(pieces)
+        starts = [0]
+        for piece in pieces[:-1]:
+            starts.append(starts[-1] + len(piece))
+        self._view_starts = starts
+        self._maps: dict[int, tuple[list[int], list[int]]] = {}
+
+    def origin(self, pos: int) -> int:
+        """Where view character ``pos`` stands in the text."""
+        block = bisect_right(self._view_starts, pos) - 1
+        local = pos - self._view_starts[block]
+        view_starts, text_starts = self._map(block)
+        token = bisect_right(view_starts, local) - 1
+        return self._cuts[block] + text_starts[token] + (local - view_starts[token])
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The text span behind ``view[start:end]`` (the whitespace inside it included)."""
+        return self.origin(start), self.origin(end - 1) + 1
+
+    def _map(self, block: int) -> tuple[list[int], list[int]]:
+        found = self._maps.get(block)
+        if found is None:
+            cut = self._cuts[block]
+            view_starts: list[int] = []
+            text_starts: list[int] = []
+            length = 0
+            for match in _NON_SPACE.finditer(self._source, cut, cut + BLOCK):
+                view_starts.append(length)
+                text_starts.append(match.start() - cut)
+                length += match.end() - match.start()
+            found = self._maps[block] = (view_starts, text_starts)
+        return found
 
 
 def view_text(text: str) -> str:
