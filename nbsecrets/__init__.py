@@ -68,12 +68,23 @@ def mask(value: str, name: str | None = None) -> None:
     registry.add(value, name)
 
 
-def configure_masking(*, min_length: int | None = None, replacement: str | None = None) -> None:
+def configure_masking(
+    *,
+    min_length: int | None = None,
+    replacement: str | None = None,
+    fragment_length: int | None = None,
+    patterns: bool | None = None,
+) -> None:
     """Change how output is masked: values shorter than `min_length` (default 6) are
-    left alone; `replacement` is a format with `{name}` (default "[masked:{name}]")."""
+    left alone; `replacement` is a format with `{name}` (default "[masked:{name}]");
+    runs of `fragment_length` (default 12, never below `min_length`) characters of a
+    secret are masked too; `patterns` (default True) masks strings shaped like
+    well-known credentials even if nbsecrets never saw them."""
     from .core.masking import get_masker
 
-    get_masker().configure(min_length=min_length, replacement=replacement)
+    get_masker().configure(
+        min_length=min_length, replacement=replacement, fragment_length=fragment_length, patterns=patterns
+    )
 
 
 def status() -> LoadReport:

@@ -90,8 +90,9 @@ def _derived(value: str, depth: int) -> Iterator[str]:
                 yield from _escapes(line)
     if depth < _MAX_JSON_DEPTH:
         for string in json_strings(value):
-            yield string
-            yield from _derived(string, depth + 1)
+            if any(specific_mask(string)):  # "service_account" is no secret
+                yield string
+                yield from _derived(string, depth + 1)
 
 
 def _escapes(value: str) -> Iterator[str]:
@@ -105,6 +106,8 @@ def _escapes(value: str) -> Iterator[str]:
     yield ascii(value)[1:-1]
     yield value.encode("unicode_escape", "backslashreplace").decode("ascii")
     yield repr(value.encode("utf-8", "surrogatepass"))[2:-1]  # bytes repr
+    if not value.isascii():
+        yield _yaml_escaped(value)
     single = quote(value, safe="", errors="surrogatepass")
     yield single
     yield quote(single, safe="")  # URL-encoded twice
@@ -125,6 +128,24 @@ def _escapes(value: str) -> Iterator[str]:
         yield value.replace("$", "$$")  # make, compose, Jenkins
     if any(ch in value for ch in _PYGMENTS_TEX):
         yield "".join(f"\\PYZ{_PYGMENTS_TEX[ch]}{{}}" if ch in _PYGMENTS_TEX else ch for ch in value)
+
+
+def _yaml_escaped(value: str) -> str:
+    """A YAML double-quoted scalar's body as PyYAML writes it: upper-case hex escapes."""
+    out: list[str] = []
+    for ch in value:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02X}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(f"\\U{code:08X}")
+    return "".join(out)
 
 
 def _encodings(value: str) -> Iterator[str]:

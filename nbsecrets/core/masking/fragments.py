@@ -34,6 +34,8 @@ _SCHEME_HOST = re.compile(
     r"|(?<=[@/])[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,16}(?::[0-9]{1,5})?"  # host.name[:port] after // or @
     r"|(?<=[@/])localhost(?::[0-9]{1,5})?"
 )
+_REPEATED = re.compile(r"(.)\1{2,}", re.S)
+_SEPARATORS = frozenset("-_./:,;=@\"'()[]{}\\")
 _VOWELS = frozenset("aeiouyAEIOUY")
 
 
@@ -51,18 +53,26 @@ def window_plan(fragment_length: int) -> tuple[int, int]:
 def specific_mask(value: str) -> bytes:
     """One byte per character of ``value``: 1 where the character is specific to the secret.
 
-    Letters and digits are specific unless they belong to ordinary text:
-    a URL scheme or host (and port), a word-like token (pronounceable
-    letters in one case pattern), a token of one or two characters, a short
-    number, or a run of one repeated character. Punctuation never is.
+    Everything is specific except ordinary text: a URL scheme or host (and
+    port), a word-like token (pronounceable letters in one case pattern), a
+    number of up to four digits, a run of one repeated character, and the
+    separators and quotes that join such things (``-_./:,;=@"'()[]{}\\``
+    and whitespace). Other punctuation is specific: in a password like
+    ``Xq7#v9&Lm2`` it is as random as the letters.
     """
-    flags = bytearray(len(value))
-    ordinary = bytearray(len(value))
+    n = len(value)
+    flags = bytearray(n)
+    ordinary = bytearray(n)
     for match in _SCHEME_HOST.finditer(value):
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
-    i, n = 0, len(value)
+    for match in _REPEATED.finditer(value):
+        ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
+    i = 0
     while i < n:
-        if not value[i].isalnum():
+        ch = value[i]
+        if not ch.isalnum():
+            if not ordinary[i] and ch not in _SEPARATORS and not ch.isspace():
+                flags[i] = 1
             i += 1
             continue
         j = i
@@ -77,11 +87,9 @@ def specific_mask(value: str) -> bytes:
 
 
 def _ordinary_token(token: str) -> bool:
-    if len(token) <= 2 or len(set(token)) == 1:
-        return True
     if token.isdigit():
         return len(token) <= 4
-    if not token.isalpha():
+    if not token.isalpha() or len(token) < 2:
         return False
     if not (token.islower() or token.isupper() or (token[0].isupper() and token[1:].islower())):
         return False
@@ -90,6 +98,8 @@ def _ordinary_token(token: str) -> bool:
 
 def _pronounceable(word: str) -> bool:
     vowels = sum(ch in _VOWELS for ch in word)
+    if len(word) == 2:
+        return vowels > 0
     if vowels * 4 < len(word):
         return False
     run = 0

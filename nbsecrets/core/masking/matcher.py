@@ -28,7 +28,7 @@ import ahocorasick_rs
 
 from .fragments import DEFAULT_FRAGMENT_LENGTH, Source, specific_threshold, verify, window_plan, windows
 from .patterns import PATTERNS, find_credentials, open_credential
-from .readback import ReadBack, Unspaced, blocks, needs_view, only_spacing, view_text
+from .readback import ReadBack, Unspaced, blocks, has_markup, needs_view, only_spacing, view_text
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -266,29 +266,35 @@ class Matcher:
         return forms + runs
 
     def _credentials_in(self, text: str, found: list[Match]) -> list[Match]:
-        """Credential-shaped strings, except where registered secrets already cover them (their names win)."""
+        """Credential-shaped strings; where one overlaps a registered secret, it takes that secret's name.
+
+        A registered PEM key is found by its lines and by its shape: the
+        user's own key name is the better label.
+        """
         out: list[Match] = []
         covered = _merged(found)
         for start, end, label in find_credentials(text):
             at = bisect_right(covered, [start, float("inf")]) - 1
             if at >= 0 and covered[at][0] <= start and end <= covered[at][1]:
                 continue
-            out.append((start, end, self._slots[label]))
+            overlapping = [m for m in found if m[0] < end and start < m[1]]
+            slot = min(overlapping)[2] if overlapping else self._slots[label]
+            out.append((start, end, slot))
         return out
 
     def _find_read_back(self, text: str, direct: list[Match]) -> list[Match]:
         blanked, regions = _blank(text, direct)
+        readings = (False, True) if has_markup(blanked) else (False,)
         out: list[Match] = []
         for offset, block in blocks(blanked):
-            view = view_text(block)
-            if not view:
-                continue
-            if not self._direct_in_view(view):
-                continue
-            mapped = ReadBack(block, offset)
-            for start, end, slot in self._find_direct(mapped.text):
-                for run_start, run_end in mapped.runs(start, end):
-                    out.append((_unblank(regions, run_start), _unblank(regions, run_end), slot))
+            for markup in readings:
+                view = view_text(block, markup)
+                if not view or not self._direct_in_view(view):
+                    continue
+                mapped = ReadBack(block, offset, markup)
+                for start, end, slot in self._find_direct(mapped.text):
+                    for run_start, run_end in mapped.runs(start, end):
+                        out.append((_unblank(regions, run_start), _unblank(regions, run_end), slot))
         return out
 
     def _direct_in_view(self, view: str) -> bool:

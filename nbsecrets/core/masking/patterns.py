@@ -166,7 +166,9 @@ PATTERNS: tuple[CredentialPattern, ...] = (
     _pattern(
         "aws-access-key-id",
         ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
-        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}(?![A-Za-z0-9])",
+        # Real ids are base32 ([A-Z2-7]); any digit is accepted, as older scanners do, so a
+        # mistyped or made-up id in a notebook is masked too.
+        r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])",
     ),
     # Slack: bot, user, workspace, legacy, configuration and app-level
     # tokens; all carry numeric ids (gitleaks slack-*, detect-secrets

@@ -112,15 +112,20 @@ class Unspaced:
         return found
 
 
-def view_text(text: str) -> str:
+def has_markup(text: str) -> bool:
+    """Whether the text may be HTML, to be read both as markup and as plain text."""
+    return "<" in text or "&" in text
+
+
+def view_text(text: str, markup: bool = True) -> str:
     """The read-back view as a plain string (the fast path: no position map)."""
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if "\r" in text or "\b" in text:
         text = _apply_line_edits(text)
-    if "<" in text:
+    if markup and "<" in text:
         text = _TAG.sub("", text)
-    if "&" in text:
+    if markup and "&" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if "\n" in text and ("'" in text or '"' in text):
         text = _LITERAL_JOIN.sub("", text)
@@ -130,6 +135,10 @@ def view_text(text: str) -> str:
 class ReadBack:
     """The view of a text with, for each view character, the span of original text it shows.
 
+    With ``markup`` the text is read as HTML (tags dropped, entities
+    decoded); without, as a stream or plain text is shown, where ``<tZ>``
+    inside a password is just characters.
+
     ``starts[i]``/``ends[i]`` is the original span behind view character
     ``i``: one character usually, several for an entity such as ``&#115;``.
     After ``\\r`` the spans are no longer in order (a later character is
@@ -138,7 +147,7 @@ class ReadBack:
 
     __slots__ = ("text", "starts", "ends", "_source", "_offset")
 
-    def __init__(self, source: str, offset: int = 0) -> None:
+    def __init__(self, source: str, offset: int = 0, markup: bool = True) -> None:
         self._source = source
         self._offset = offset
         chars = list(source)
@@ -148,11 +157,12 @@ class ReadBack:
             chars, starts, ends = _drop(_ANSI, chars, starts, ends)
         if "\r" in source or "\b" in source:
             chars, starts, ends = _line_edits(chars, starts, ends)
-        if "<" in source:
+        if markup and "<" in source:
             chars, starts, ends = _drop(_TAG, chars, starts, ends)
-        if "&" in source:
+        if markup and "&" in source:
             chars, starts, ends = _entities(chars, starts, ends)
-        if "\n" in source and ("'" in source or '"' in source):
+        shown = "".join(chars)  # entities may have brought the quotes or line breaks
+        if "\n" in shown and ("'" in shown or '"' in shown):
             chars, starts, ends = _drop(_LITERAL_JOIN, chars, starts, ends)
         chars, starts, ends = _drop(_SPACE, chars, starts, ends)
         self.text = "".join(chars)
