@@ -45,6 +45,27 @@ def nbsecrets_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _reset_caches()
 
 
+@pytest.fixture(autouse=True)
+def masking_state():
+    """Values a test registers, and masking settings it changes, do not reach the next test.
+
+    In a process the registry only grows; across tests that would let one
+    test's random values (a Hypothesis-made "Secret") mask another's output.
+    """
+    from nbsecrets.core import registry as registry_module
+    from nbsecrets.core.masking import get_masker
+
+    registry = registry_module.registry
+    masker = get_masker()
+    saved_values, saved_config = registry.items(), masker.config
+    yield
+    with registry._lock:
+        registry._names.clear()
+        registry._names.update(saved_values)
+        registry._version += 1
+    masker.config = saved_config
+
+
 @pytest.fixture
 def key_dir(tmp_path: Path) -> Path:
     return tmp_path / "nbsecrets-keys"

@@ -25,11 +25,13 @@ ENVIRONMENT = "environment"
 
 @dataclass(frozen=True)
 class LoadedKey:
-    """One key a load set: where it came from, and what it replaced."""
+    """One key a load set: where it came from, what it replaced, and whether
+    its value is a setting (loaded like any key, but not masked)."""
 
     key: str
     source: str
     overrode: str | None
+    setting: bool = False
 
 
 class LoadReport(tuple):
@@ -39,15 +41,23 @@ class LoadReport(tuple):
     def keys(self) -> list[str]:
         return [entry.key for entry in self]
 
+    @property
+    def settings(self) -> list[str]:
+        """The keys whose values are settings, not masked."""
+        return [entry.key for entry in self if entry.setting]
+
     def __str__(self) -> str:
         if not self:
             return "No keys loaded."
         width = max(len(entry.key) for entry in self)
         lines = []
         for entry in self:
-            line = f"{entry.key.ljust(width)}  from {entry.source}"
+            notes = ["setting"] if entry.setting else []
             if entry.overrode:
-                line += f" (overrides {entry.overrode})"
+                notes.append(f"overrides {entry.overrode}")
+            line = f"{entry.key.ljust(width)}  from {entry.source}"
+            if notes:
+                line += f" ({', '.join(notes)})"
             lines.append(line)
         return "\n".join(lines)
 
@@ -74,12 +84,15 @@ def merge(resolved: list[tuple[Secret, dict[str, str]]], before: Callable[[str],
     final: dict[str, str] = {}
     origin: dict[str, str] = {}
     overrode: dict[str, str | None] = {}
+    setting: dict[str, bool] = {}
     for secret, env in resolved:
+        settings = set(secret.settings or ())
         for key, value in env.items():
             overrode[key] = origin[key] if key in origin else before(key)
             final[key] = value
             origin[key] = secret.label
-    report = LoadReport(LoadedKey(key, origin[key], overrode[key]) for key in final)
+            setting[key] = key in settings
+    report = LoadReport(LoadedKey(key, origin[key], overrode[key], setting[key]) for key in final)
     return final, report
 
 
@@ -90,8 +103,8 @@ class SessionEnvironment:
     def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._lock = threading.RLock()
-        # key -> (value before nbsecrets, [(source label, value), ...] newest last)
-        self._layers: dict[str, tuple[str | None, list[tuple[str, str]]]] = {}
+        # key -> (value before nbsecrets, [(source label, value, is a setting), ...] newest last)
+        self._layers: dict[str, tuple[str | None, list[tuple[str, str, bool]]]] = {}
 
     def load(self, *secrets: Secret) -> LoadReport:
         resolved = resolve_all(secrets)
@@ -100,12 +113,13 @@ class SessionEnvironment:
             # Every source becomes a layer, not just the winner, so unloading the
             # top one uncovers the next one down.
             for secret, env in resolved:
+                settings = set(secret.settings or ())
                 for key, value in env.items():
                     if key not in self._layers:
                         self._layers[key] = (self._environ.get(key), [])
                     layers = self._layers[key][1]
                     layers[:] = [layer for layer in layers if layer[0] != secret.label]
-                    layers.append((secret.label, value))
+                    layers.append((secret.label, value, key in settings))
             for key, value in final.items():
                 self._environ[key] = value
         return report
@@ -134,7 +148,7 @@ class SessionEnvironment:
             entries = []
             for key, (base, layers) in self._layers.items():
                 under = layers[-2][0] if len(layers) > 1 else (ENVIRONMENT if base is not None else None)
-                entries.append(LoadedKey(key, layers[-1][0], under))
+                entries.append(LoadedKey(key, layers[-1][0], under, layers[-1][2]))
             return LoadReport(entries)
 
     def sources(self) -> list[str]:
@@ -142,7 +156,7 @@ class SessionEnvironment:
         with self._lock:
             seen: dict[str, None] = {}
             for _, layers in self._layers.values():
-                for label, _ in layers:
+                for label, *_ in layers:
                     seen[label] = None
             return list(seen)
 

@@ -8,7 +8,7 @@ name or key at fault, never a value.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .errors import InvalidSecretError
 
@@ -77,3 +77,31 @@ def check_env(env: Mapping[Any, Any], *, drop_none: bool = False) -> dict[str, s
             continue
         checked[key] = check_value(key, value)
     return checked
+
+
+def check_keys(keys: Any, what: str) -> tuple[str, ...]:
+    """A list of key names. A lone string is refused: iterating it would
+    silently turn "PGHOST" into the keys "P", "G", ..."""
+    if isinstance(keys, str):
+        raise InvalidSecretError(f"{what} must be a list of key names, not a single string.")
+    try:
+        return tuple(check_key(key) for key in keys)
+    except TypeError:
+        raise InvalidSecretError(f"{what} must be a list of key names, not {type(keys).__name__}.") from None
+
+
+def check_settings(settings: Any, keys: Iterable[str], owner: str, *, what: str = "settings") -> tuple[str, ...]:
+    """The keys among `keys` that are settings, in the order of `keys`.
+
+    Naming a key that is not there is an error rather than a no-op: a typo in
+    a setting's name would otherwise leave nothing marked and nobody told.
+    `owner` says whose keys they are ("secret 'db'"), `what` which argument
+    named them ("settings", "--setting").
+    """
+    named = check_keys(settings, what)
+    keys = tuple(keys)
+    missing = [key for key in dict.fromkeys(named) if key not in keys]
+    if missing:
+        raise InvalidSecretError(f"{what} {', '.join(missing)}: not a key of {owner}.")
+    chosen = set(named)
+    return tuple(key for key in keys if key in chosen)

@@ -384,7 +384,7 @@ def test_list_and_show(nbs: Callable[..., Result]) -> None:
     get_store().create("db", {"PASSWORD": NEW})
     table = nbs("list")
     lines = table.out.splitlines()
-    assert lines[0].split() == ["NAME", "KEYS", "UPDATED"]
+    assert lines[0].split() == ["NAME", "KEYS", "SETTINGS", "UPDATED"]
     assert lines[1].startswith("db ") and "PASSWORD" in lines[1]
     assert lines[2].startswith("openai ") and "OPENAI_API_KEY, ORG" in lines[2]
 
@@ -392,7 +392,7 @@ def test_list_and_show(nbs: Callable[..., Result]) -> None:
     assert [entry["name"] for entry in listed] == ["db", "openai"]
     assert listed[1]["keys"] == ["OPENAI_API_KEY", "ORG"]
     for entry in listed:
-        assert set(entry) == {"name", "keys", "created_at", "updated_at"}
+        assert set(entry) == {"name", "keys", "settings", "created_at", "updated_at"}
         assert datetime.fromisoformat(entry["updated_at"]).tzinfo is not None
 
     shown = nbs("show", "openai")
@@ -611,7 +611,7 @@ def test_run_usage_errors(nbs: Callable[..., Result]) -> None:
 # -- the command line itself --------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["create", "update", "list", "show", "delete", "rotate-key", "run"])
+@pytest.mark.parametrize("command", ["create", "update", "templates", "list", "show", "delete", "rotate-key", "run"])
 def test_every_subcommand_has_help_with_an_example(nbs: Callable[..., Result], command: str) -> None:
     result = nbs(command, "--help")
     assert result.code == 0

@@ -2,7 +2,8 @@
 
 argparse cannot interleave positionals with options, yet `create`/`update`
 merge `KEY` items and `--from-*` files in command-line order, so what follows
-NAME is read here. And `run`'s sources look like options (`--dotenv`,
+NAME is read here (and handed, in order, to the core, which also reads
+`--template`, `--setting` and `--secret`). And `run`'s sources look like options (`--dotenv`,
 `--env`), so argparse never sees them.
 """
 
@@ -16,8 +17,12 @@ from . import commands
 from .console import EXIT_USAGE, PROG, hide_pairs, usage_failure
 from .run import run
 
-FROM_OPTIONS = {"--from-dotenv": "dotenv", "--from-json": "json"}
-_VALUES_USAGE = "NAME [KEY | KEY=- | KEY=VALUE | --from-dotenv PATH | --from-json PATH]..."
+VALUE_OPTIONS = ("--from-dotenv", "--from-json", "--template", "--setting", "--secret")
+"""Options of create/update that take one argument and keep their place among the KEY items."""
+_VALUES_USAGE = (
+    "NAME [KEY | KEY=- | KEY=VALUE | --from-dotenv PATH | --from-json PATH]... "
+    "[--setting KEY[,KEY...]] [--secret KEY[,KEY...]]"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,10 +37,10 @@ def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
 
 
 class _AddSource(argparse.Action):
-    """--from-* options given before NAME join the same ordered list as what follows it."""
+    """Value options given before NAME join the same ordered list as what follows it."""
 
     def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: str | None = None) -> None:
-        namespace.sources = [*(namespace.sources or []), (self.const, values)]
+        namespace.sources = [*(namespace.sources or []), (option_string, values)]
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -65,7 +70,7 @@ def _parse_run(parser: argparse.ArgumentParser, tokens: list[str]) -> argparse.N
 
 
 def _read_values(args: argparse.Namespace) -> None:
-    """Turn what follows NAME into `args.sources`: ("item", "KEY[=...]") or (kind, PATH), in order."""
+    """Turn what follows NAME into `args.sources`: ("item", "KEY[=...]") or (option, argument), in order."""
     parser, sources = args.parser, list(args.sources or [])
     tokens = iter(args.values)
     for token in tokens:
@@ -77,11 +82,11 @@ def _read_values(args: argparse.Namespace) -> None:
             parser.exit()
         elif token == "--force" and "force" in args:
             args.force = True
-        elif option in FROM_OPTIONS:
-            path = value if has_value else next(tokens, None)
-            if path is None or (not has_value and path.startswith("-")):
+        elif option in VALUE_OPTIONS:
+            argument = value if has_value else next(tokens, None)
+            if argument is None or (not has_value and argument.startswith("-")):
                 parser.error(f"argument {option}: expected one argument")
-            sources.append((FROM_OPTIONS[option], path))
+            sources.append((option, argument))
         elif token.startswith("-"):
             parser.error(f"unrecognized arguments: {token}")
         else:
@@ -108,21 +113,33 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     add = _command_adder(subcommands)
 
     create = add("create", commands.create, "store a new secret",
-                 "Store a new secret. Values merge in the order given; where two define a key, the later wins.",
-                 "nbsecrets create openai OPENAI_API_KEY\nnbsecrets create gcp GOOGLE_CREDENTIALS=- < service-account.json",
-                 usage=f"%(prog)s {_VALUES_USAGE} [--force]")
+                 "Store a new secret. Values merge in the order given; where two define a key, the later wins. "
+                 "Every key is a secret (masked in output) unless it is a setting: --setting names some, "
+                 "a --template marks its own, and --secret keeps one of those masked.",
+                 "nbsecrets create openai OPENAI_API_KEY\nnbsecrets create gcp GOOGLE_CREDENTIALS=- < service-account.json\n"
+                 "nbsecrets create db --template postgres",
+                 usage=f"%(prog)s {_VALUES_USAGE} [--template T] [--force]")
     _add_value_arguments(create)
+    create.add_argument("--template", metavar="T", action=_AddSource,
+                        help="prompt for the keys of a known service and mark its settings (see: nbsecrets templates)")
     create.add_argument("--force", action="store_true", help="replace the secret if it exists")
     update = add("update", commands.update, "add or replace some keys of a secret",
-                 "Add or replace keys of an existing secret; the keys not named are kept.",
-                 "nbsecrets update openai OPENAI_ORG_ID --from-dotenv .env", usage=f"%(prog)s {_VALUES_USAGE}")
+                 "Add or replace keys of an existing secret; the keys not named are kept, and keep being "
+                 "a setting or a secret. --setting and --secret, with or without values, move keys between the two.",
+                 "nbsecrets update openai OPENAI_ORG_ID --from-dotenv .env\nnbsecrets update db --setting PGHOST,PGPORT",
+                 usage=f"%(prog)s {_VALUES_USAGE}")
     _add_value_arguments(update)
+    add("templates", commands.templates, "list the services create --template knows",
+        "List the templates of create --template: the keys each prompts for, and which are settings (not masked).",
+        "nbsecrets templates")
 
-    listing = add("list", commands.list_secrets, "list secrets: names, keys, last update",
-                  "List the stored secrets and their keys; values are never shown.", "nbsecrets list --json")
+    listing = add("list", commands.list_secrets, "list secrets: names, keys, settings, last update",
+                  "List the stored secrets, their keys and which are settings; values are never shown.",
+                  "nbsecrets list --json")
     listing.add_argument("--json", action="store_true", help="print a JSON list (times in ISO 8601, UTC)")
-    show = add("show", commands.show, "show one secret's keys and times",
-               "Show one secret's keys and timestamps; values are never shown.", "nbsecrets show openai")
+    show = add("show", commands.show, "show one secret's keys, settings and times",
+               "Show one secret's keys, which are settings, and timestamps; values are never shown.",
+               "nbsecrets show openai")
     show.add_argument("name", metavar="NAME")
     show.add_argument("--json", action="store_true", help="print a JSON object (times in ISO 8601, UTC)")
     delete = add("delete", commands.delete, "delete a secret",
@@ -164,7 +181,11 @@ def _add_value_arguments(parser: argparse.ArgumentParser) -> None:
         help="KEY prompts for the value without echo; KEY=- reads it from stdin (one per command); "
         "KEY=VALUE works but leaves the value in your shell history",
     )
-    parser.add_argument("--from-dotenv", metavar="PATH", action=_AddSource, const="dotenv",
-                        help="take the variables of a .env file")
-    parser.add_argument("--from-json", metavar="PATH", action=_AddSource, const="json",
-                        help='take a JSON object {"KEY": "value", ...}')
+    parser.add_argument("--from-dotenv", metavar="PATH", action=_AddSource, help="take the variables of a .env file")
+    parser.add_argument("--from-json", metavar="PATH", action=_AddSource, help='take a JSON object {"KEY": "value", ...}')
+    parser.add_argument("--setting", metavar="KEY[,KEY...]", action=_AddSource,
+                        help="these keys are settings: loaded like any key, but their values are not masked "
+                        "(repeatable; each must be a key of the secret)")
+    parser.add_argument("--secret", metavar="KEY[,KEY...]", action=_AddSource,
+                        help="these keys are secrets, masked in output (the default; turns a setting back into one)")
+

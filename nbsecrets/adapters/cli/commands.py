@@ -24,14 +24,23 @@ def create(args: argparse.Namespace) -> int:
     store, name = get_store(), checked_name(args.name)
     existed = args.force and store.exists(name)
     info = create_from_arguments(store, name, value_tokens(args.sources), overwrite=args.force, **SUPPLIERS)
-    print(f"{'Replaced' if existed else 'Created'} secret {name!r} with keys: {', '.join(info.keys)}")
+    print(f"{'Replaced' if existed else 'Created'} secret {name!r} with keys: {', '.join(info.keys)}"
+          + console.settings_note(info))
     return 0
 
 
 def update(args: argparse.Namespace) -> int:
     name = checked_name(args.name)
     info, changed = update_from_arguments(get_store(), name, value_tokens(args.sources), **SUPPLIERS)
-    print(f"Updated secret {name!r}: set {', '.join(changed)}; keys now: {', '.join(info.keys)}")
+    done = f": set {', '.join(changed)}" if changed else ""
+    print(f"Updated secret {name!r}{done}; keys now: {', '.join(info.keys)}" + console.settings_note(info))
+    return 0
+
+
+def templates(args: argparse.Namespace) -> int:
+    from ..listing import templates_table
+
+    print(templates_table())
     return 0
 
 

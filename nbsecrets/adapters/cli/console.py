@@ -14,7 +14,7 @@ from typing import Any
 
 from ...core.masking import get_masker
 from ...core.store import SecretInfo
-from ..listing import local_time, secrets_table
+from ..listing import key_list, local_time, secrets_table
 
 PROG = "nbsecrets"
 EXIT_USAGE = 2
@@ -47,9 +47,15 @@ def info_json(info: SecretInfo) -> dict[str, Any]:
     return {
         "name": info.name,
         "keys": list(info.keys),
+        "settings": list(info.settings),
         "created_at": info.created_at.isoformat(),
         "updated_at": info.updated_at.isoformat(),
     }
+
+
+def settings_note(info: SecretInfo) -> str:
+    """Which keys are left unmasked, said each time a secret is written, so nobody is surprised later."""
+    return f"; settings (not masked): {', '.join(info.settings)}" if info.settings else ""
 
 
 def print_json(data: Any) -> None:
@@ -63,5 +69,6 @@ def print_table(infos: list[SecretInfo]) -> None:
 def print_info(info: SecretInfo) -> None:
     print(f"Name:     {info.name}")
     print(f"Keys:     {', '.join(info.keys)}")
+    print(f"Settings: {key_list(info.settings)}")
     print(f"Created:  {local_time(info.created_at)}")
     print(f"Updated:  {local_time(info.updated_at)}")

@@ -1,8 +1,8 @@
 """Where `create` and `update` get values in a terminal: a hidden prompt, stdin.
 
 The forms themselves (`KEY`, `KEY=-`, `KEY=VALUE`, `--from-dotenv`,
-`--from-json`), their order and every check before the first prompt are the
-core's `gather_env`, shared with the magics.
+`--from-json`, `--template`, `--setting`, `--secret`), their order and every
+check before the first prompt are the core's, shared with the magics.
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ import warnings
 from ...core.errors import InvalidSecretError
 from .console import say
 
-_OPTIONS = {"dotenv": "--from-dotenv", "json": "--from-json"}
-
-
 def value_tokens(items: list[tuple[str, str]]) -> list[str]:
-    """`items` are ("item", "KEY[=...]"), ("dotenv", PATH) or ("json", PATH), in command-line order."""
+    """`items` are ("item", "KEY[=...]") or (option, argument), in command-line order."""
     tokens: list[str] = []
     for kind, text in items:
-        tokens.extend([text] if kind == "item" else [_OPTIONS[kind], text])
+        tokens.extend([text] if kind == "item" else [kind, text])
     return tokens
 
 

@@ -13,30 +13,39 @@ import getpass
 import os
 import shlex
 import sys
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
 from ...core import environment
-from ...core.assignments import TEMPLATES, create_from_arguments, template_keys, update_from_arguments
+from ...core.assignments import create_from_arguments, update_from_arguments
 from ...core.errors import NbSecretsError
 from ...core.registry import registry
 from ...core.source_spec import USAGE as SOURCES_USAGE
 from ...core.source_spec import parse_sources
 
+if TYPE_CHECKING:
+    from ...core.store import SecretInfo
+
 SECRET_USAGE = f"""Manage secrets: named sets of environment variables, kept encrypted.
 
   %secret create NAME [KEY | KEY=$VAR | KEY=VALUE]... [--from-dotenv PATH]
-                 [--from-json PATH] [--template T] [--force]
+                 [--from-json PATH] [--template T] [--setting KEY[,KEY...]]
+                 [--secret KEY[,KEY...]] [--force]
         KEY alone asks for the value with a hidden prompt; KEY=$VAR takes it
         from the kernel's environment; an inline KEY=VALUE works but leaves the
         value in the notebook and in IPython's history.
-  %secret update NAME [same forms]      add or replace some keys
-  %secret list                          names, keys, last update
-  %secret show NAME                     keys and timestamps (values masked)
+        Every key is a secret (masked in all output) unless it is a setting:
+        --setting PGHOST,PGPORT marks some (a template marks its own);
+        --secret KEY keeps a template's setting masked.
+  %secret update NAME [same forms]      add or replace some keys; --setting KEY
+                                        and --secret KEY move existing keys
+                                        between settings and secrets
+  %secret list                          names, keys, settings, last update
+  %secret show NAME                     keys, which are settings, timestamps
   %secret delete NAME [--yes]           asks first unless --yes
-  %secret templates                     the services --template knows
+  %secret templates                     the services --template knows, and their settings
   %secret load SOURCE...                into os.environ for the rest of the session
   %secret unload [SOURCE...]            put back what load replaced (all by default)
   %secret status                        each loaded key, its source, what it overrode
@@ -82,6 +91,11 @@ def _warn_inline(keys: list[str]) -> None:
         "Write KEY alone to be prompted, or KEY=$VAR, and clear this cell.",
         file=sys.stderr,
     )
+
+
+def _settings_note(info: "SecretInfo") -> str:
+    """Which keys are left unmasked, said each time a secret is written, so nobody is surprised later."""
+    return f" Settings (not masked): {', '.join(info.settings)}." if info.settings else ""
 
 
 def _ask(key: str) -> str:
@@ -136,30 +150,13 @@ class SecretMagics(Magics):
 
     # -- subcommands ----------------------------------------------------------
 
-    def _arguments(self, args: list[str], *, allow_template: bool) -> tuple[str, list[str], bool]:
-        """NAME, the value tokens (templates expanded to their keys), and --force."""
+    def _arguments(self, args: list[str]) -> tuple[str, list[str], bool]:
+        """NAME, the words for the core (values, --template, --setting, --secret), and --force."""
         if not args or args[0].startswith("-"):
             raise _fail("Name the secret first, e.g. %secret create openai-keys OPENAI_API_KEY.")
         name, rest = args[0], args[1:]
         force = "--force" in rest
-        rest = [word for word in rest if word != "--force"]
-        tokens: list[str] = []
-        position = 0
-        while position < len(rest):
-            word = rest[position]
-            option, has_value, value = word.partition("=")
-            if option == "--template":
-                if not allow_template:
-                    raise _fail("--template is only for create.")
-                if not has_value:
-                    position += 1
-                    if position >= len(rest):
-                        raise _fail(f"--template needs a name: {', '.join(sorted(TEMPLATES))}.")
-                    value = rest[position]
-                tokens.extend(template_keys(value))
-            else:
-                tokens.append(word)
-            position += 1
+        tokens = [word for word in rest if word != "--force"]
         if not tokens:
             raise _fail("Give at least one KEY, KEY=$VAR, --from-dotenv PATH, --from-json PATH or --template.")
         return name, tokens, force
@@ -170,14 +167,15 @@ class SecretMagics(Magics):
         return {"ask": _ask, "environ": os.environ, "on_inline": _warn_inline}
 
     def _cmd_create(self, args: list[str]) -> None:
-        name, tokens, force = self._arguments(args, allow_template=True)
+        name, tokens, force = self._arguments(args)
         info = create_from_arguments(_store(), name, tokens, overwrite=force, **self._suppliers())
-        print(f"Created secret {info.name!r} with {', '.join(info.keys)}.")
+        print(f"Created secret {info.name!r} with {', '.join(info.keys)}.{_settings_note(info)}")
 
     def _cmd_update(self, args: list[str]) -> None:
-        name, tokens, _ = self._arguments(args, allow_template=False)
+        name, tokens, _ = self._arguments(args)
         info, changed = update_from_arguments(_store(), name, tokens, **self._suppliers())
-        print(f"Updated secret {info.name!r}: set {', '.join(changed)}; keys now {', '.join(info.keys)}.")
+        done = f": set {', '.join(changed)}" if changed else ""
+        print(f"Updated secret {info.name!r}{done}; keys now {', '.join(info.keys)}.{_settings_note(info)}")
 
     def _cmd_list(self, args: list[str]) -> None:
         self._no_args("list", args)
@@ -200,7 +198,8 @@ class SecretMagics(Magics):
         print(f"  created  {local_time(info.created_at)}")
         print(f"  updated  {local_time(info.updated_at)}")
         for key in info.keys:
-            print(f"  {key.ljust(width)}  ******** (masked)")
+            shown = "setting (not masked)" if info.is_setting(key) else "******** (masked)"
+            print(f"  {key.ljust(width)}  {shown}")
 
     def _cmd_delete(self, args: list[str]) -> None:
         names = [word for word in args if word not in ("--yes", "-y")]
@@ -222,9 +221,9 @@ class SecretMagics(Magics):
 
     def _cmd_templates(self, args: list[str]) -> None:
         self._no_args("templates", args)
-        from ..listing import table
+        from ..listing import templates_table
 
-        print(table([(name, ", ".join(keys)) for name, keys in sorted(TEMPLATES.items())], ("TEMPLATE", "KEYS")))
+        print(templates_table())
 
     def _cmd_load(self, args: list[str]) -> None:
         if not args:

@@ -27,8 +27,17 @@ from collections.abc import Iterable
 import ahocorasick_rs
 
 from .fragments import DEFAULT_FRAGMENT_LENGTH, Source, specific_threshold, verify, window_plan, windows
-from .patterns import PATTERNS, find_credentials, open_credential
-from .readback import ReadBack, Unspaced, blocks, has_markup, needs_view, only_spacing, view_text
+from .patterns import PATTERNS, PREFIXES, credentials_at, find_credentials, open_credential
+from .readback import (
+    ReadBack,
+    Unspaced,
+    blocks,
+    has_line_edits,
+    has_markup,
+    needs_view,
+    only_spacing,
+    view_text,
+)
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -39,8 +48,8 @@ Region = tuple[int, int, list[tuple[int, int]]]
 _HEAD = 4
 """Length of the pattern heads that pick candidate starts of a held prefix."""
 
-_DFA_MAX_BYTES = 16 * 1024
-"""Up to this many pattern bytes the automaton is a DFA (about 0.8 KB of memory per byte).
+_DFA_MAX_BYTES = 48 * 1024
+"""Up to this many pattern bytes the automaton is a DFA (about 0.5 KB of memory per byte; 48 KB took 67 ms and 24 MB).
 
 A DFA scans at ~550 MB/s against ~200-350 MB/s for the crate's NFA, but its
 size grows with the patterns; past this size the NFA is used.
@@ -69,13 +78,13 @@ _ENCODING = "utf-8"
 _ERRORS = "surrogatepass"  # a lone surrogate in output must not break masking
 
 
-FORM_CAP = 256
-"""Longest form the automaton holds whole; a longer one is searched as overlapping pieces.
+ANCHOR = 12
+"""Characters of a form the automaton holds: its last ones; the whole form is compared where they end.
 
-Building the automaton costs time quadratic in the length of a pattern
-made of one repeated character (16,384 ``v`` took 25 s); pieces of at most
-this length keep the build near-linear, and overlapping pieces still cover
-every occurrence of the whole form.
+The automaton stays small (a DFA for a hundred secrets with every form)
+whatever the forms' length, and its build stays linear: a pattern of one
+repeated character costs time quadratic in its length (16,384 ``v`` took
+25 s).
 """
 
 
@@ -103,14 +112,30 @@ class Matcher:
     ) -> None:
         names: dict[str, str] = {}
         for form, name in forms:
-            if not form:
-                continue
-            for piece in _pieces(form):
-                names.setdefault(piece, name)
+            if form:
+                names.setdefault(form, name)
+        patterns = list(names)
+        pattern_names = list(names.values())
+        # The automaton holds keys: the last ANCHOR characters of each form (the
+        # whole form is then checked where its key ends) and the windows of the
+        # fragment sources. Short keys keep the automaton small enough to be a DFA.
+        keys: dict[str, int] = {}
+        key_forms: list[list[int]] = []
+        key_refs: list[list[tuple[int, int]]] = []
+
+        def key(text: str) -> int:
+            at = keys.get(text)
+            if at is None:
+                at = keys[text] = len(key_forms)
+                key_forms.append([])
+                key_refs.append([])
+            return at
+
+        for index, form in enumerate(patterns):
+            key_forms[key(form[-ANCHOR:])].append(index)
         self.fragment_length = fragment_length
         self._window = window_plan(fragment_length)[0]
         self._sources: list[Source] = []
-        window_refs: dict[str, list[tuple[int, int]]] = {}
         seen_sources: set[str] = set()
         for value, name in fragments:
             for text in (value, "".join(value.split())):
@@ -121,33 +146,27 @@ class Matcher:
                 sid = len(self._sources)
                 self._sources.append(source)
                 for piece, offset in windows(source, fragment_length):
-                    refs = window_refs.setdefault(piece, [])
+                    refs = key_refs[key(piece)]
                     if len(refs) < _MAX_WINDOW_REFS:
                         refs.append((sid, offset))
-        self._form_count = len(names)
-        self._windows: dict[int, list[tuple[int, int]]] = {}
-        patterns = list(names)
-        pattern_names = list(names.values())
-        for piece, refs in window_refs.items():
-            if piece in names:
-                # Already a form: found whole anyway; still verified as a fragment too.
-                self._windows[patterns.index(piece)] = refs
-                continue
-            self._windows[len(patterns)] = refs
-            patterns.append(piece)
-            pattern_names.append(self._sources[refs[0][0]].name)
-        self.patterns: tuple[str, ...] = tuple(patterns)
+        window_texts = [text for text, at in keys.items() if key_refs[at] and text not in names]
+        self.patterns: tuple[str, ...] = tuple(patterns) + tuple(window_texts)
+        """Every form, then every window text: what a stream may have to hold back the start of."""
+        pattern_names.extend(self._sources[key_refs[keys[text]][0][0]].name for text in window_texts)
+        self._keys = tuple(keys)
+        self._key_forms = tuple(tuple(forms_at) for forms_at in key_forms)
+        self._key_refs = tuple(tuple(refs) for refs in key_refs)
         slots: dict[str, int] = {}
         extra: list[str] = []
         for source in self._sources:
             if source.name not in slots:
-                slots[source.name] = len(patterns) + len(extra)
+                slots[source.name] = len(self.patterns) + len(extra)
                 extra.append(source.name)
         self._credentials = credentials
         if credentials:
             for label in dict.fromkeys(pattern.label for pattern in PATTERNS):
                 if label not in slots:
-                    slots[label] = len(patterns) + len(extra)
+                    slots[label] = len(self.patterns) + len(extra)
                     extra.append(label)
         self._slots = slots
         self.names: tuple[str, ...] = tuple(pattern_names) + tuple(extra)
@@ -159,15 +178,20 @@ class Matcher:
         # Whether a number's digits can hold a match: only then are numbers in data looked at.
         self.numeric = any(_NUMERIC.issuperset(p) for p in self.patterns)
         self.active = bool(self.patterns) or credentials
-        if not self.patterns:
+        # Credential prefixes ride in the same automaton, after the keys: one scan finds both.
+        self._prefix_base = len(self._keys)
+        prefixes = [prefix.encode(_ENCODING) for prefix, _ in PREFIXES] if credentials else []
+        encoded = [k.encode(_ENCODING, _ERRORS) for k in self._keys]
+        if encoded or prefixes:
+            self._max_bytes = max(map(len, encoded + prefixes))
+            self._automaton = _automaton(encoded + prefixes)
+        else:
             self._automaton = None
+        if not self.patterns:
             self._heads = None
             self._sorted: list[str] = []
             self._sorted_index: list[int] = []
             return
-        encoded = [p.encode(_ENCODING, _ERRORS) for p in self.patterns]
-        self._max_bytes = max(map(len, encoded))
-        self._automaton = _automaton(encoded)
         order = sorted(range(len(self.patterns)), key=self.patterns.__getitem__)
         self._sorted = [self.patterns[i] for i in order]
         self._sorted_index = order
@@ -209,20 +233,30 @@ class Matcher:
         broke over lines. Credential shapes (a PEM block spans lines) are
         looked for in the text itself.
         """
-        found: list[Match] = []
-        if self._automaton is not None:
-            view = Unspaced(text)
-            found = [(*view.span(start, end), slot) for start, end, slot in self._resolve(view.text, self._hits(view.text))]
+        if self._automaton is None:
+            return []
+        view = Unspaced(text)
+        base = self._prefix_base
+        found = [
+            (*view.span(start, end), slot)
+            for start, end, slot in self._resolve(view.text, [hit for hit in self._hits(view.text) if hit[2] < base])
+        ]
         if self._credentials:
-            found.extend(self._credentials_in(text, found))
+            found.extend(self._credentials_in(text, found, find_credentials(text)))
         return found
 
     def _find_direct(self, text: str) -> list[Match]:
-        found: list[Match] = []
-        if self._automaton is not None:
-            found = self._resolve(text, self._hits(text))
-        if self._credentials:
-            found.extend(self._credentials_in(text, found))
+        if self._automaton is None:
+            return []
+        return self._split_hits(text, self._hits(text))
+
+    def _split_hits(self, text: str, hits: list[Match]) -> list[Match]:
+        """Forms and verified fragments from pattern hits, credentials from prefix hits."""
+        base = self._prefix_base
+        prefix_hits = [(index - base, start) for start, _, index in hits if index >= base]
+        found = self._resolve(text, [hit for hit in hits if hit[2] < base] if prefix_hits else hits)
+        if prefix_hits:
+            found.extend(self._credentials_in(text, found, credentials_at(text, prefix_hits)))
         return found
 
     def _hits(self, text: str) -> list[Match]:
@@ -236,26 +270,25 @@ class Matcher:
         return _to_char_offsets(raw, hits)
 
     def _resolve(self, text: str, hits: list[Match]) -> list[Match]:
-        """Forms as they are; window hits verified into whole fragment runs.
+        """Key hits turned into matches: whole forms checked where their key ends, windows verified into runs.
 
         Forms come first: where a form and a fragment run cover the same
         characters, the form's own name is the one shown.
         """
-        if not self._windows:
-            return hits
         forms: list[Match] = []
         runs: list[Match] = []
         reached: dict[int, int] = {}  # source -> end of the furthest run found so far
         length, window = self.fragment_length, self._window
         threshold = specific_threshold(length)
+        patterns = self.patterns
         for hit in sorted(hits):
-            start, end, index = hit
-            refs = self._windows.get(index)
-            if refs is None or index < self._form_count:
-                forms.append(hit)
-                if refs is None:
-                    continue
-            for sid, offset in refs:
+            start, end, at = hit
+            for index in self._key_forms[at]:
+                form = patterns[index]
+                begin = end - len(form)
+                if begin >= 0 and text.startswith(form, begin):
+                    forms.append((begin, end, index))
+            for sid, offset in self._key_refs[at]:
                 if reached.get(sid, -1) >= end:
                     continue  # inside a run of this source found already
                 source = self._sources[sid]
@@ -265,7 +298,9 @@ class Matcher:
                     reached[sid] = max(reached.get(sid, -1), run_end)
         return forms + runs
 
-    def _credentials_in(self, text: str, found: list[Match]) -> list[Match]:
+    def _credentials_in(
+        self, text: str, found: list[Match], credentials: list[tuple[int, int, str]]
+    ) -> list[Match]:
         """Credential-shaped strings; where one overlaps a registered secret, it takes that secret's name.
 
         A registered PEM key is found by its lines and by its shape: the
@@ -273,7 +308,7 @@ class Matcher:
         """
         out: list[Match] = []
         covered = _merged(found)
-        for start, end, label in find_credentials(text):
+        for start, end, label in credentials:
             at = bisect_right(covered, [start, float("inf")]) - 1
             if at >= 0 and covered[at][0] <= start and end <= covered[at][1]:
                 continue
@@ -283,11 +318,25 @@ class Matcher:
         return out
 
     def _find_read_back(self, text: str, direct: list[Match]) -> list[Match]:
+        """Matches in the read-back views of ``text``, mapped back onto it.
+
+        A text with markup is read as HTML; one with escape sequences or
+        line edits as a terminal shows it (where ``<tZ>`` inside a password
+        is no tag); a text with both, both ways. Each view is first built
+        and searched whole, which is cheap; only if it holds a match is it
+        built again block by block with the position map.
+        """
         blanked, regions = _blank(text, direct)
-        readings = (False, True) if has_markup(blanked) else (False,)
+        readings = []
+        if has_markup(blanked):
+            readings.append(True)
+        if has_line_edits(blanked) or not readings:
+            readings.append(False)
         out: list[Match] = []
-        for offset, block in blocks(blanked):
-            for markup in readings:
+        for markup in readings:
+            if not self._direct_in_view(view_text(blanked, markup)):
+                continue
+            for offset, block in blocks(blanked):
                 view = view_text(block, markup)
                 if not view or not self._direct_in_view(view):
                     continue
@@ -298,9 +347,7 @@ class Matcher:
         return out
 
     def _direct_in_view(self, view: str) -> bool:
-        if self._automaton is not None and self._resolve(view, self._hits(view)):
-            return True
-        return self._credentials and bool(find_credentials(view))
+        return bool(self._find_direct(view))
 
     def contains(self, text: str) -> bool:
         return bool(self.find_all(text))
@@ -469,17 +516,6 @@ def _to_char_offsets(raw: bytes, hits: list[tuple[int, int, int]]) -> list[Match
         prev_byte = offset
         chars[offset] = prev_char
     return [(chars[s], chars[e], index) for index, s, e in hits]
-
-
-def _pieces(form: str) -> list[str]:
-    """``form`` itself, or overlapping pieces of at most FORM_CAP characters covering it."""
-    if len(form) <= FORM_CAP:
-        return [form]
-    step = FORM_CAP // 2
-    starts = list(range(0, len(form) - FORM_CAP + 1, step))
-    if starts[-1] + FORM_CAP < len(form):
-        starts.append(len(form) - FORM_CAP)
-    return list(dict.fromkeys(form[i : i + FORM_CAP] for i in starts))
 
 
 def _merged(matches: list[Match]) -> list[list[int]]:

@@ -31,7 +31,15 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
-__all__ = ["PATTERNS", "PREFIXES", "CredentialPattern", "find_credentials", "match_at", "open_credential"]
+__all__ = [
+    "PATTERNS",
+    "PREFIXES",
+    "CredentialPattern",
+    "credentials_at",
+    "find_credentials",
+    "match_at",
+    "open_credential",
+]
 
 
 @dataclass(frozen=True)
@@ -372,7 +380,11 @@ def find_credentials(text: str) -> list[tuple[int, int, str]]:
     """
     if not text:
         return []
-    hits = prefix_hits(text)
+    return credentials_at(text, prefix_hits(text))
+
+
+def credentials_at(text: str, hits: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """:func:`find_credentials` from prefix hits (prefix index, start) an automaton already found."""
     if not hits:
         return []
     found: list[tuple[int, int, int]] = []

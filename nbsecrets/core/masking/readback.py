@@ -112,6 +112,11 @@ class Unspaced:
         return found
 
 
+def has_line_edits(text: str) -> bool:
+    """Whether a terminal or JupyterLab would show the text other than as written (escapes, ``\\r``, ``\\b``)."""
+    return "\x1b" in text or "\r" in text or "\b" in text
+
+
 def has_markup(text: str) -> bool:
     """Whether the text may be HTML, to be read both as markup and as plain text."""
     return "<" in text or "&" in text

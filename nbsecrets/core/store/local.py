@@ -18,14 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from ..errors import AlreadyExistsError, InvalidSecretError, NbSecretsError, SecretNotFoundError, VaultCorruptError
 from ..registry import registry
-from ..rules import check_env, check_name
+from ..rules import check_env, check_keys, check_name, check_settings
 from . import keys
 from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, temp_name
-from .table import Table, TableFormatError
+from .table import Table, TableFormatError, record_settings
 from .vault_file import FormatError, decrypt, encrypt, read_header
 
 VAULT_NAME = "vault.nbs"
@@ -37,17 +37,25 @@ class _NothingToDo(Exception):
 
 
 class SecretInfo(NamedTuple):
-    """What can be said about a stored secret without its values."""
+    """What can be said about a stored secret without its values.
+
+    `settings` are the keys whose values are not masked (hosts, ports, user
+    names); every other key is a secret.
+    """
 
     name: str
     keys: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    settings: tuple[str, ...] = ()
 
     @classmethod
     def from_record(cls, record: list[Any]) -> "SecretInfo":
-        name, keys, created, updated = record
-        return cls(name, tuple(keys), _timestamp(created), _timestamp(updated))
+        name, keys, created, updated = record[:4]
+        return cls(name, tuple(keys), _timestamp(created), _timestamp(updated), record_settings(record))
+
+    def is_setting(self, key: str) -> bool:
+        return key in self.settings
 
 
 @dataclass
@@ -64,6 +72,16 @@ class _Snapshot:
 
 def _signature(stat: os.stat_result) -> tuple[int, ...]:
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _register_secrets(env: Mapping[str, str], settings: Iterable[str]) -> None:
+    """Register for masking the values of every key that is not a setting.
+
+    Nothing is ever removed: a value that is a setting here but a secret
+    elsewhere (or was a secret before) stays masked.
+    """
+    unmasked = set(settings)
+    registry.add_env({key: value for key, value in env.items() if key not in unmasked})
 
 
 def _timestamp(seconds: float) -> datetime:
@@ -100,17 +118,23 @@ class LocalStore:
         return sorted(snapshot.table.names()) if snapshot else []
 
     def get(self, name: str) -> dict[str, str]:
-        """The secret's variables; the values are registered for output masking."""
+        """The secret's variables; the values of its secrets (not its settings) are registered for masking."""
+        return self.read(name)[0]
+
+    def read(self, name: str) -> tuple[dict[str, str], tuple[str, ...]]:
+        """The secret's variables and which keys are settings, from one version of the vault
+        (so a concurrent update cannot pair new values with old flags)."""
         table = self._table_with(name)
         try:
             env = table.values(name)
         except TableFormatError:
             raise self._corrupt("a secret's values are damaged") from None
-        registry.add_env(env)
-        return env
+        settings = table.settings(name)
+        _register_secrets(env, settings)
+        return env, settings
 
     def info(self, name: str) -> SecretInfo:
-        """Keys and timestamps of one secret."""
+        """Keys, settings and timestamps of one secret."""
         return SecretInfo.from_record(self._table_with(name).record(name))
 
     def exists(self, name: str) -> bool:
@@ -120,10 +144,16 @@ class LocalStore:
 
     # -- changing -----------------------------------------------------------
 
-    def create(self, name: str, env: Mapping[str, str], *, overwrite: bool = False) -> SecretInfo:
-        """Store a new secret; AlreadyExistsError if it exists, unless `overwrite`."""
+    def create(
+        self, name: str, env: Mapping[str, str], *, overwrite: bool = False, settings: Iterable[str] = ()
+    ) -> SecretInfo:
+        """Store a new secret; AlreadyExistsError if it exists, unless `overwrite`.
+
+        `settings` names the keys whose values are not masked; the others are secrets.
+        """
         check_name(name)
         env = self._checked(env)
+        marked = check_settings(settings, env, f"secret {name!r}")
         with self._transaction() as table:
             old = table.record(name)
             if old is not None and not overwrite:
@@ -131,24 +161,48 @@ class LocalStore:
                     f"Secret {name!r} already exists. Use update to change some keys, or overwrite/--force to replace it."
                 )
             now = time.time()
-            table.put(name, env, old[2] if old else now, now)
+            table.put(name, env, old[2] if old else now, now, marked)
             record = table.record(name)
-        registry.add_env(env)
+        _register_secrets(env, marked)
         return SecretInfo.from_record(record)
 
-    def update(self, name: str, env: Mapping[str, str]) -> SecretInfo:
-        """Merge `env` into an existing secret (new keys added, given keys replaced)."""
+    def update(
+        self,
+        name: str,
+        env: Mapping[str, str],
+        *,
+        settings: Iterable[str] = (),
+        secrets: Iterable[str] = (),
+    ) -> SecretInfo:
+        """Merge `env` into an existing secret (new keys added, given keys replaced).
+
+        A replaced key keeps its flag and a new key is a secret, unless named in
+        `settings` (they become settings) or `secrets` (they become secrets
+        again). Either may name keys the secret already has without giving
+        them a value, so a key can change sides without retyping it.
+        """
         check_name(name)
         env = check_env(env)
-        if not env:
+        to_settings = check_keys(settings, "settings")
+        to_secrets = check_keys(secrets, "secrets")
+        both = [key for key in dict.fromkeys(to_settings) if key in to_secrets]
+        if both:
+            raise InvalidSecretError(f"{', '.join(both)}: named both as a setting and as a secret.")
+        if not env and not to_settings and not to_secrets:
             raise InvalidSecretError(f"Nothing to update in {name!r}: no keys were given.")
         with self._transaction() as table:
             old = table.record(name)
             if old is None:
                 raise self._not_found(name, table)
-            table.put(name, {**table.values(name), **env}, old[2], time.time())
+            merged = {**table.values(name), **env}
+            owner = f"secret {name!r}"
+            check_settings(to_settings, merged, owner)
+            check_settings(to_secrets, merged, owner, what="secrets")
+            marked = (set(table.settings(name)) | set(to_settings)) - set(to_secrets)
+            table.put(name, merged, old[2], time.time(), marked)
             record = table.record(name)
-        registry.add_env(env)
+        unmasked = set(record_settings(record))
+        _register_secrets({key: merged[key] for key in (*env, *to_secrets)}, unmasked)
         return SecretInfo.from_record(record)
 
     def delete(self, name: str, *, allow_missing: bool = False) -> bool:

@@ -2,20 +2,32 @@
 
     {"format": "nbsecrets-table", "count": N}
     N index lines:  [name, [key, ...], created, updated]
+                    [name, [key, ...], created, updated, [setting key, ...]]
     N value lines:  {"KEY": "value", ...}
 
 Listing parses only the index; values are parsed when a secret is read; a
 change re-encodes only the secret it touches. That keeps a vault of 10,000
 secrets quick to open, list and update.
+
+Which keys are settings (not masked) lives in the index, beside the keys, so
+listing shows it without touching a value. The fifth element is written only
+when a secret has settings: a record of four, as every vault written before
+settings existed holds, means all its keys are secrets, and a vault without
+settings stays byte for byte what older versions wrote and read.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 FORMAT = "nbsecrets-table"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def record_settings(record: list[Any]) -> tuple[str, ...]:
+    """The settings of an index record; a record of four predates them: all its keys are secrets."""
+    return tuple(record[4]) if len(record) > 4 else ()
 
 
 class TableFormatError(ValueError):
@@ -30,7 +42,7 @@ class Table:
     def __init__(self) -> None:
         self._index_lines: list[str] = []
         self._value_lines: list[str] = []
-        self._records: list[list[Any]] = []  # [name, [keys], created, updated]
+        self._records: list[list[Any]] = []  # [name, [keys], created, updated(, [settings])]
         self._position: dict[str, int] = {}
         self._values: dict[int, dict[str, str]] = {}
 
@@ -81,12 +93,16 @@ class Table:
         return list(self._position)
 
     def records(self) -> Iterator[list[Any]]:
-        """Index records [name, keys, created, updated], without touching any value."""
+        """Index records [name, keys, created, updated(, settings)], without touching any value."""
         return iter(self._records)
 
     def record(self, name: str) -> list[Any] | None:
         position = self._position.get(name)
         return None if position is None else self._records[position]
+
+    def settings(self, name: str) -> tuple[str, ...]:
+        """The keys of `name` that are settings (none in a record written before they existed)."""
+        return record_settings(self._records[self._position[name]])
 
     def values(self, name: str) -> dict[str, str]:
         position = self._position[name]
@@ -99,8 +115,14 @@ class Table:
             self._values[position] = values
         return dict(values)
 
-    def put(self, name: str, values: dict[str, str], created: float, updated: float) -> None:
-        record = [name, list(values), created, updated]
+    def put(
+        self, name: str, values: dict[str, str], created: float, updated: float, settings: Iterable[str] = ()
+    ) -> None:
+        """Store a secret; `settings` must be keys of `values` (the store checks them)."""
+        marked = set(settings)
+        record: list[Any] = [name, list(values), created, updated]
+        if marked:
+            record.append([key for key in values if key in marked])
         position = self._position.get(name)
         if position is None:
             position = self._position[name] = len(self._records)
