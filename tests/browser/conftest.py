@@ -36,12 +36,12 @@ def _require_browser_tools() -> None:
     pytest.skip(f"browser tests need Chromium and Playwright: {reason}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lab")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(lab_base: Path) -> Iterator[LabServer]:
     _require_browser_tools()
     server = LabServer(lab_base)
@@ -52,7 +52,7 @@ def lab_server(lab_base: Path) -> Iterator[LabServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(lab_server: LabServer) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -68,13 +68,13 @@ def _cells(setup: str) -> list[tuple[str, str]]:
     return [("setup", setup), *CASES.items(), ("control", CONTROL)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def plain_lab_run(chromium: Any, lab_server: LabServer, lab_base: Path) -> LabRun:
     """The cases in a plain kernel: nbsecrets is never loaded."""
     return run_in_lab(chromium, lab_server, "plain", _cells(PLAIN_SETUP), lab_base)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def masked_lab_run(chromium: Any, lab_server: LabServer, lab_base: Path) -> LabRun:
     """The same cases after ``%load_ext nbsecrets`` and ``nbsecrets.mask(S, 'OPENAI_API_KEY')``."""
     return run_in_lab(chromium, lab_server, "masked", _cells(MASK_SETUP), lab_base)

@@ -18,8 +18,10 @@ _VALUE = "value"  # masked as a whole, nested keys included
 _PAYLOAD = "payload"
 _EXPRESSIONS = "expressions"
 _COMM = "comm"
+_DEBUG = "debug"  # a Debug Adapter Protocol body: its keys and enumerated fields are protocol
 
 _FIELDS: dict[str, dict[str, str]] = {
+    "stream": {"text": _VALUE},
     "display_data": {"data": _BUNDLE, "metadata": _BUNDLE},
     "update_display_data": {"data": _BUNDLE, "metadata": _BUNDLE},
     "execute_result": {"data": _BUNDLE, "metadata": _BUNDLE},
@@ -39,8 +41,8 @@ _FIELDS: dict[str, dict[str, str]] = {
     "comm_open": {"data": _COMM},
     "comm_msg": {"data": _COMM},
     "comm_close": {"data": _COMM},
-    "debug_event": {"body": _VALUE},
-    "debug_reply": {"body": _VALUE},
+    "debug_event": {"body": _DEBUG},
+    "debug_reply": {"body": _DEBUG},
 }
 
 _PROTOCOL_ONLY = frozenset(
@@ -58,6 +60,31 @@ _PROTOCOL_ONLY = frozenset(
 
 # Message-level metadata that can carry the user's own data.
 _USER_METADATA = frozenset({"comm_open", "comm_msg", "comm_close", "display_data", "update_display_data"})
+
+# Debug Adapter Protocol fields whose values are protocol, not the user's data.
+_DEBUG_PROTOCOL = frozenset(
+    {
+        "seq",
+        "request_seq",
+        "type",
+        "command",
+        "event",
+        "success",
+        "category",
+        "reason",
+        "presentationHint",
+        "kind",
+        "attributes",
+        "visibility",
+        "threadId",
+        "variablesReference",
+        "frameId",
+        "id",
+        "line",
+        "column",
+        "startMethod",
+    }
+)
 
 _COMM_PROTOCOL = frozenset({"method", "buffer_paths", "target_name", "target_module"})
 _WIDGET_PROTOCOL_TRAITS = frozenset(
@@ -130,6 +157,18 @@ def _mask_field(masker: Any, kind: str, value: Any) -> Any:
         )
     if kind == _COMM:
         return _mask_comm_data(masker, value)
+    if kind == _DEBUG:
+        return _mask_debug(masker, value)
+    return masker.mask_data(value)
+
+
+def _mask_debug(masker: Any, value: Any) -> Any:
+    """Values of a debugger message (variables, evaluated expressions, output), never its field names."""
+    if isinstance(value, dict):
+        out = {key: item if key in _DEBUG_PROTOCOL else _mask_debug(masker, item) for key, item in value.items()}
+        return value if all(out[key] is value[key] for key in value) else out
+    if isinstance(value, list):
+        return _mask_list(value, lambda item: _mask_debug(masker, item))
     return masker.mask_data(value)
 
 

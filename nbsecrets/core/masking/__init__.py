@@ -214,8 +214,8 @@ class Masker:
 
         Judged by what goes on the wire: nested dict keys are masked, a
         number whose digits hold a secret becomes the masked string, bytes
-        (sent base64-encoded) are masked by their content, and sets and
-        tuples (sent as lists) come back as lists when they changed. What
+        (sent base64-encoded) are masked by their content, and sets (sent as
+        lists) come back as lists when they changed, tuples as tuples. What
         changed is copied; the objects passed in are never modified.
         """
         matcher = self._current().matcher

@@ -34,7 +34,7 @@ _LINE_BREAKS = ("\n", "\r\n", "\r")
 _SPACE = re.compile(r"\s")
 
 # Pygments' LaTeX formatter (``display(Code(...))`` adds a text/latex part) writes these as commands.
-_PYGMENTS_TEX = {
+PYGMENTS_TEX = {
     "\\": "bs", "{": "ob", "}": "cb", "^": "ca", "_": "us", "&": "am", "<": "lt", ">": "gt",
     "#": "sh", "%": "pc", "$": "dl", "-": "hy", "'": "sq", '"': "dq", "~": "ti",
 }
@@ -126,8 +126,8 @@ def _escapes(value: str) -> Iterator[str]:
         yield value.replace("'", "'\"'\"'")  # shlex.quote
     if "$" in value:
         yield value.replace("$", "$$")  # make, compose, Jenkins
-    if any(ch in value for ch in _PYGMENTS_TEX):
-        yield "".join(f"\\PYZ{_PYGMENTS_TEX[ch]}{{}}" if ch in _PYGMENTS_TEX else ch for ch in value)
+    if any(ch in value for ch in PYGMENTS_TEX):
+        yield "".join(f"\\PYZ{PYGMENTS_TEX[ch]}{{}}" if ch in PYGMENTS_TEX else ch for ch in value)
 
 
 def _yaml_escaped(value: str) -> str:

@@ -34,7 +34,8 @@ _SCHEME_HOST = re.compile(
     r"|(?<=[@/])[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,16}(?::[0-9]{1,5})?"  # host.name[:port] after // or @
     r"|(?<=[@/])localhost(?::[0-9]{1,5})?"
 )
-_REPEATED = re.compile(r"(.)\1{2,}", re.S)
+_PERIODIC = re.compile(r"(.)\1{2,}|(..)\2{2,}", re.S)
+"""Runs of one character (``-----``) or of a repeated pair (``ababab``): never specific."""
 _SEPARATORS = frozenset("-_./:,;=@\"'()[]{}\\")
 _VOWELS = frozenset("aeiouyAEIOUY")
 
@@ -65,7 +66,7 @@ def specific_mask(value: str) -> bytes:
     ordinary = bytearray(n)
     for match in _SCHEME_HOST.finditer(value):
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
-    for match in _REPEATED.finditer(value):
+    for match in _PERIODIC.finditer(value):
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
     i = 0
     while i < n:
@@ -165,3 +166,32 @@ def verify(text: str, at: int, window: int, source: Source, offset: int) -> tupl
         right += 1
     start, end = at - left, at + window + right
     return start, end, source.specific_in(offset - left, offset + window + right)
+
+
+def verify_by_search(text: str, at: int, window: int, source: Source) -> tuple[int, int, int]:
+    """Like :func:`verify`, for a window that occurs in ``source`` at more places than were kept.
+
+    The run is grown by searching the source for it (binary search on its
+    length, each step one substring search), so a window repeated a
+    thousand times in a periodic secret costs a few searches, not a
+    thousand comparisons.
+    """
+    src = source.text
+    lo, hi = at + window, min(len(text), at + len(src))
+    while lo < hi:  # the longest end with text[at:end] in src
+        mid = (lo + hi + 1) // 2
+        if text[at:mid] in src:
+            lo = mid
+        else:
+            hi = mid - 1
+    end = lo
+    lo, hi = 0, min(at, len(src) - (end - at))
+    while lo < hi:  # the longest step back with text[at - step:end] in src
+        mid = (lo + hi + 1) // 2
+        if text[at - mid : end] in src:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = at - lo
+    offset = src.find(text[start:end])
+    return start, end, source.specific_in(offset, offset + end - start)

@@ -26,7 +26,15 @@ from collections.abc import Iterable
 
 import ahocorasick_rs
 
-from .fragments import DEFAULT_FRAGMENT_LENGTH, Source, specific_threshold, verify, window_plan, windows
+from .fragments import (
+    DEFAULT_FRAGMENT_LENGTH,
+    Source,
+    specific_threshold,
+    verify,
+    verify_by_search,
+    window_plan,
+    windows,
+)
 from .patterns import PATTERNS, PREFIXES, credentials_at, find_credentials, open_credential
 from .readback import (
     ReadBack,
@@ -72,7 +80,18 @@ _CORES = min(os.cpu_count() or 1, 4)
 _NUMERIC = frozenset("0123456789.-+eE")
 
 _MAX_WINDOW_REFS = 4
-"""Places in the secrets one window text is verified against (a periodic secret repeats its windows)."""
+"""Places in the secrets one window text is verified against (a periodic secret repeats its windows).
+
+Past these, the window is marked crowded for that secret and a hit is
+verified by searching the secret instead (see ``verify_by_search``).
+"""
+_CROWDED = -1
+
+VIEW_HOLD_MIN = 4
+"""Characters of a secret's start that must show in the read-back view before a stream holds it."""
+
+_VIEW_TAIL = 512
+"""How much of a stream's end is read back to look for such a start."""
 
 _ENCODING = "utf-8"
 _ERRORS = "surrogatepass"  # a lone surrogate in output must not break masking
@@ -116,6 +135,7 @@ class Matcher:
                 names.setdefault(form, name)
         patterns = list(names)
         pattern_names = list(names.values())
+        self._form_total = len(patterns)
         # The automaton holds keys: the last ANCHOR characters of each form (the
         # whole form is then checked where its key ends) and the windows of the
         # fragment sources. Short keys keep the automaton small enough to be a DFA.
@@ -145,10 +165,15 @@ class Matcher:
                 source = Source.of(text, name)
                 sid = len(self._sources)
                 self._sources.append(source)
+                places: dict[int, int] = {}  # key -> places of this source kept under it
                 for piece, offset in windows(source, fragment_length):
-                    refs = key_refs[key(piece)]
-                    if len(refs) < _MAX_WINDOW_REFS:
-                        refs.append((sid, offset))
+                    at = key(piece)
+                    count = places.get(at, 0)
+                    if count < _MAX_WINDOW_REFS:
+                        key_refs[at].append((sid, offset))
+                    elif count == _MAX_WINDOW_REFS:
+                        key_refs[at].append((sid, _CROWDED))
+                    places[at] = count + 1
         window_texts = [text for text, at in keys.items() if key_refs[at] and text not in names]
         self.patterns: tuple[str, ...] = tuple(patterns) + tuple(window_texts)
         """Every form, then every window text: what a stream may have to hold back the start of."""
@@ -163,11 +188,13 @@ class Matcher:
                 slots[source.name] = len(self.patterns) + len(extra)
                 extra.append(source.name)
         self._credentials = credentials
+        self._credential_slots: set[int] = set()
         if credentials:
             for label in dict.fromkeys(pattern.label for pattern in PATTERNS):
                 if label not in slots:
                     slots[label] = len(self.patterns) + len(extra)
                     extra.append(label)
+                self._credential_slots.add(slots[label])
         self._slots = slots
         self.names: tuple[str, ...] = tuple(pattern_names) + tuple(extra)
         self.replacements: dict[str, str] = {
@@ -236,11 +263,13 @@ class Matcher:
         if self._automaton is None:
             return []
         view = Unspaced(text)
+        if view.data is not None:
+            hits = [(start, end, index) for index, start, end in self._scan(view.data)]
+        else:
+            hits = self._hits(view.text)
         base = self._prefix_base
-        found = [
-            (*view.span(start, end), slot)
-            for start, end, slot in self._resolve(view.text, [hit for hit in self._hits(view.text) if hit[2] < base])
-        ]
+        hits = [hit for hit in hits if hit[2] < base]
+        found = [(*view.span(start, end), slot) for start, end, slot in self._resolve(view.text, hits)] if hits else []
         if self._credentials:
             found.extend(self._credentials_in(text, found, find_credentials(text)))
         return found
@@ -292,7 +321,10 @@ class Matcher:
                 if reached.get(sid, -1) >= end:
                     continue  # inside a run of this source found already
                 source = self._sources[sid]
-                run_start, run_end, specific = verify(text, start, window, source, offset)
+                if offset == _CROWDED:
+                    run_start, run_end, specific = verify_by_search(text, start, window, source)
+                else:
+                    run_start, run_end, specific = verify(text, start, window, source, offset)
                 if run_end - run_start >= length and specific >= threshold:
                     runs.append((run_start, run_end, self._slots[source.name]))
                     reached[sid] = max(reached.get(sid, -1), run_end)
@@ -326,7 +358,8 @@ class Matcher:
         and searched whole, which is cheap; only if it holds a match is it
         built again block by block with the position map.
         """
-        blanked, regions = _blank(text, direct)
+        # Whole forms and credentials are final; a fragment run is left in place, as the view may extend it.
+        blanked, regions = _blank(text, [m for m in direct if m[2] < self._form_total or m[2] in self._credential_slots])
         readings = []
         if has_markup(blanked):
             readings.append(True)
@@ -417,11 +450,34 @@ class Matcher:
         index returned for it is its label's name slot.
         """
         held = self._open_form(text, lo)
+        if self._readback and self.patterns:
+            seen = self._open_in_view(text, lo)
+            if seen is not None and (held is None or seen[0] < held[0]):
+                held = seen
         if self._credentials:
             credential = open_credential(text)
             if credential is not None and credential[0] >= lo and (held is None or credential[0] < held[0]):
                 held = (credential[0], self._slots[credential[1]])
         return held
+
+    def _open_in_view(self, text: str, lo: int) -> tuple[int, int] | None:
+        """Where the start of a form the reader already sees begins, when only the view shows it.
+
+        ``sk-test-9f\\n`` ends in a line break, so no form continues it as
+        written; read back, the next write's ``K2xQ...`` joins it. Such a
+        start is held like a raw one, if at least VIEW_HOLD_MIN characters
+        of it show (shorter ones would hold back the end of every line).
+        """
+        start = max(lo, len(text) - _VIEW_TAIL)
+        tail = text[start:]
+        if not (has_line_edits(tail) or "\n" in tail or "\t" in tail):
+            return None
+        view = view_text(tail, False)
+        found = self._open_form(view, 0)
+        if found is None or len(view) - found[0] < VIEW_HOLD_MIN:
+            return None
+        mapped = ReadBack(tail, start, False)
+        return min(mapped.starts[found[0] :]), found[1]
 
     def _open_form(self, text: str, lo: int) -> tuple[int, int] | None:
         n = len(text)

@@ -23,12 +23,18 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 
+from .forms import PYGMENTS_TEX
+
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor movement
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
-    r"|\x1b[@-Z\\-_]"  # other two-character escapes
+    r"|\x1b[ -/]*[0-~]"  # other escapes: ESC 7, ESC M, ESC ( B
 )
 _TAG = re.compile(r"<[^<>]*>")
+# Pygments' LaTeX (the text/latex part of display(Code(...))): \PY{style}{text} and \PYZxx{} escapes.
+# One pass: an escape becomes its character, a command's opening and any closing brace go.
+_PYGMENTS = re.compile(r"\\PYZ([a-z]{2})\{\}|\\PY\{[^{}]*\}\{|\}")
+_PYGMENTS_CHARS = {code: char for char, code in PYGMENTS_TEX.items()}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 # pprint and black split a long string into adjacent literals, one per line.
 _LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1""")
@@ -37,6 +43,7 @@ _SPACE = re.compile(r"\s+")
 _TRIGGERS = ("\r", "\b", "\x1b", "<", "&", "\t")
 _MARKUP = ("\r", "\b", "\x1b", "<", "&")
 _NON_SPACE = re.compile(r"\S+")
+_ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())  # what str.split() and \\s drop
 
 BLOCK = 64 * 1024
 """Characters of original text per view block; a match is mapped inside its block only."""
@@ -54,12 +61,12 @@ def needs_view(text: str) -> bool:
     """
     if text.find("\n", 0, len(text) - 1) >= 0:
         return True
-    return any(ch in text for ch in _TRIGGERS)
+    return any(ch in text for ch in _TRIGGERS) or "\\PY" in text
 
 
 def only_spacing(text: str) -> bool:
     """Whether the view differs from the text by whitespace alone (most output: logs, prints, tables)."""
-    if any(ch in text for ch in _MARKUP):
+    if any(ch in text for ch in _MARKUP) or "\\PY" in text:
         return False
     return not (("'" in text or '"' in text) and _LITERAL_JOIN.search(text))
 
@@ -77,13 +84,27 @@ class Unspaced:
     def __init__(self, text: str) -> None:
         self._source = text
         self._cuts = list(range(0, len(text), BLOCK)) or [0]
-        pieces = ["".join(text[cut : cut + BLOCK].split()) for cut in self._cuts]
-        self.text = "".join(pieces)
+        self.data: bytes | None = None
+        """The view as ASCII bytes, when the text is ASCII: deleting bytes is seven times faster than splitting."""
+        if text.isascii():
+            raw = text.encode("ascii")
+            pieces: list = [raw[cut : cut + BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts]
+            self.data = b"".join(pieces)
+            self._text: str | None = None
+        else:
+            pieces = ["".join(text[cut : cut + BLOCK].split()) for cut in self._cuts]
+            self._text = "".join(pieces)
         starts = [0]
         for piece in pieces[:-1]:
             starts.append(starts[-1] + len(piece))
         self._view_starts = starts
         self._maps: dict[int, tuple[list[int], list[int]]] = {}
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.data.decode("ascii")  # type: ignore[union-attr]
+        return self._text
 
     def origin(self, pos: int) -> int:
         """Where view character ``pos`` stands in the text."""
@@ -118,8 +139,13 @@ def has_line_edits(text: str) -> bool:
 
 
 def has_markup(text: str) -> bool:
-    """Whether the text may be HTML, to be read both as markup and as plain text."""
-    return "<" in text or "&" in text
+    """Whether the text may be HTML (or Pygments' LaTeX), to be read both as markup and as plain text."""
+    return "<" in text or "&" in text or "\\PY" in text
+
+
+def _decode_pygments(match: re.Match[str]) -> str:
+    code = match.group(1)
+    return _PYGMENTS_CHARS.get(code, match.group()) if code else ""
 
 
 def view_text(text: str, markup: bool = True) -> str:
@@ -132,6 +158,8 @@ def view_text(text: str, markup: bool = True) -> str:
         text = _TAG.sub("", text)
     if markup and "&" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    if markup and "\\PY" in text:
+        text = _PYGMENTS.sub(_decode_pygments, text)
     if "\n" in text and ("'" in text or '"' in text):
         text = _LITERAL_JOIN.sub("", text)
     return "".join(text.split())
@@ -165,7 +193,9 @@ class ReadBack:
         if markup and "<" in source:
             chars, starts, ends = _drop(_TAG, chars, starts, ends)
         if markup and "&" in source:
-            chars, starts, ends = _entities(chars, starts, ends)
+            chars, starts, ends = _decode(_ENTITY, lambda m: html.unescape(m.group()), chars, starts, ends)
+        if markup and "\\PY" in source:
+            chars, starts, ends = _decode(_PYGMENTS, _decode_pygments, chars, starts, ends)
         shown = "".join(chars)  # entities may have brought the quotes or line breaks
         if "\n" in shown and ("'" in shown or '"' in shown):
             chars, starts, ends = _drop(_LITERAL_JOIN, chars, starts, ends)
@@ -241,15 +271,16 @@ def _drop(pattern: re.Pattern[str], chars: list[str], starts: list[int], ends: l
     return keep_chars, keep_starts, keep_ends
 
 
-def _entities(chars: list[str], starts: list[int], ends: list[int]):
+def _decode(pattern: re.Pattern[str], decode, chars: list[str], starts: list[int], ends: list[int]):
+    """Each match of ``pattern`` replaced by ``decode(match)``, every character of which shows the whole match."""
     text = "".join(chars)
     out_chars: list[str] = []
     out_starts: list[int] = []
     out_ends: list[int] = []
     pos = 0
-    for match in _ENTITY.finditer(text):
+    for match in pattern.finditer(text):
         a, b = match.span()
-        decoded = html.unescape(match.group())
+        decoded = decode(match)
         out_chars.extend(chars[pos:a])
         out_starts.extend(starts[pos:a])
         out_ends.extend(ends[pos:a])

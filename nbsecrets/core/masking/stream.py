@@ -25,6 +25,18 @@ FLUSH_MASK_MIN = 4
 """A kept tail this long is masked on flush; shorter, it is too generic to hide."""
 
 
+def _is_raw_start(matcher: Matcher, held: tuple[int, int], buf: str) -> bool:
+    """Whether the kept tail is, as written, the start of a form or of a credential.
+
+    A tail kept only because the read-back view joins it to what may come
+    (``sk-test-9f`` and a line break) is written out as it is on flush: the
+    next write is still matched against it, and on its own it shows fewer
+    characters than a fragment.
+    """
+    start, index = held
+    return index >= len(matcher.patterns) or matcher.patterns[index].startswith(buf[start:])
+
+
 class StreamMasker:
     """The masking state of one output stream (e.g. one cell's stdout).
 
@@ -91,7 +103,9 @@ class StreamMasker:
                 last = matcher.names[segments[-1][0]]
             pos = end
 
-        if final and held is not None and pos < len(buf) and len(buf) - hold >= FLUSH_MASK_MIN:
+        if final and held is not None and pos < len(buf) and len(buf) - hold >= FLUSH_MASK_MIN and _is_raw_start(
+            matcher, held, buf
+        ):
             if hold > pos:
                 out.append(buf[pos:hold])
                 last = None
