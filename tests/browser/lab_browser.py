@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from screens import longest_common_run, terminal  # noqa: F401 (re-exported for the tests)
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -71,41 +73,9 @@ WAIT_MS = 60_000  # for the page to load, a kernel to start, a cell to run
 MIN_RUN = 12  # no run this long of the secret may survive anywhere
 
 
-def longest_common_run(text: str, secret: str) -> int:
-    """The length of the longest run of consecutive characters of ``secret`` found in ``text``."""
-    best = 0
-    for start in range(len(secret)):
-        length = best + 1
-        while start + length <= len(secret) and secret[start : start + length] in text:
-            best = length
-            length += 1
-    return best
-
-
-_CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
-
-
 def rendered(text: str) -> str:
     """``text`` as a terminal shows it: escape sequences dropped, ``\\r`` and ``\\b`` applied per line."""
-    text = _OSC.sub("", _CSI.sub("", text))
-    lines = []
-    for line in text.split("\n"):
-        screen: list[str] = []
-        col = 0
-        for ch in line:
-            if ch == "\r":
-                col = 0
-            elif ch == "\b":
-                col = max(col - 1, 0)
-            else:
-                if col < len(screen):
-                    screen[col] = ch
-                else:
-                    screen.append(ch)
-                col += 1
-        lines.append("".join(screen))
-    return "\n".join(lines)
+    return terminal(text)
 
 
 def output_texts(output: dict) -> list[str]:

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from kernel_run import NotebookRun, code, leak_forms, output_texts, run_notebook, strings_in
+from screens import ANSI, terminal
 
 FRAGMENT = 12
 """nbsecrets' default fragment length: a run this long of a secret is a leak."""
@@ -260,7 +261,6 @@ def cell_units(run: NotebookRun, tag: str) -> list[str]:
 
 # -- reading it back -------------------------------------------------------------------------------
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _TAG = re.compile(r"<[^<>]*>")
 _PYGMENTS_LATEX = {
     "bs": "\\",
@@ -290,7 +290,7 @@ _REPLACEMENT = re.compile(r"\[masked:[^\]\s]*\]")
 def jupyterlab(text: str) -> str:
     """What JupyterLab shows of a stream: ANSI rendered away, then its fixBackspace and
     fixCarriageReturn (a later segment of a line overwrites the start of the earlier one)."""
-    text = _ANSI.sub("", text)
+    text = ANSI.sub("", text)
     previous = None
     while previous != text:
         previous, text = text, re.sub(r"[^\n]\x08", "", text)
@@ -302,28 +302,6 @@ def jupyterlab(text: str) -> str:
         for segment in segments[1:]:
             shown = segment + shown[len(segment) :]
         lines.append(shown)
-    return "\n".join(lines)
-
-
-def terminal(text: str) -> str:
-    """What a terminal shows: a cursor that ``\\r`` sends home and ``\\b`` moves back."""
-    text = _ANSI.sub("", text)
-    lines = []
-    for line in re.sub(r"\r+\n", "\n", text).split("\n"):
-        screen: list[str] = []
-        col = 0
-        for ch in line:
-            if ch == "\r":
-                col = 0
-            elif ch == "\b":
-                col = max(0, col - 1)
-            else:
-                if col < len(screen):
-                    screen[col] = ch
-                else:
-                    screen.append(ch)
-                col += 1
-        lines.append("".join(screen))
     return "\n".join(lines)
 
 

@@ -240,3 +240,24 @@ def realistic_cells(masked: bool) -> list[Any]:
         cells += [code(source, tag) for tag, source in NBSECRETS_ONLY]
     cells += [code(source, tag) for tag, source in SHARED]
     return cells
+
+
+def stream_segments(outputs: list) -> list:
+    """Outputs with adjacent streams joined per name, as frontends join them.
+
+    stdout and stderr are flushed independently, so only their order
+    relative to displays is stable, not their order relative to each other.
+    """
+    segments: list = []
+    streams: dict[str, str] = {}
+    for output in outputs:
+        if output["output_type"] == "stream":
+            streams[output["name"]] = streams.get(output["name"], "") + output["text"]
+            continue
+        if streams:
+            segments.append(streams)
+            streams = {}
+        segments.append(output)
+    if streams:
+        segments.append(streams)
+    return segments

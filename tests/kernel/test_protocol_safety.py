@@ -21,7 +21,7 @@ import re
 
 import pytest
 from kernel_run import code, strings_in
-from realistic_cells import GuardedRun, run_guarded
+from realistic_cells import GuardedRun, run_guarded, stream_segments
 
 GROUPS = {
     "mimetypes": ["text/plain", "application/json", "display_data", "execute_result", "metadata"],
@@ -134,27 +134,6 @@ def _normal(obj: object) -> str:
     return re.sub(r'"execution_count": \d+', '"execution_count": N', text)
 
 
-def _segments(outputs: list) -> list:
-    """Outputs with the streams between two other outputs joined per stream name.
-
-    stdout and stderr are flushed independently, so only their order relative
-    to displays is stable, not their order relative to each other.
-    """
-    segments: list = []
-    streams: dict[str, str] = {}
-    for output in outputs:
-        if output["output_type"] == "stream":
-            streams[output["name"]] = streams.get(output["name"], "") + output["text"]
-            continue
-        if streams:
-            segments.append(streams)
-            streams = {}
-        segments.append(output)
-    if streams:
-        segments.append(streams)
-    return segments
-
-
 def _message_shape(run: GuardedRun, tag: str) -> list:
     """What the cell's IOPub messages said, apart from stream splitting and ids."""
     shapes: list = []
@@ -214,7 +193,7 @@ def test_probe_output_is_exactly_what_it_was_before_registering(run: GuardedRun,
     message's type and content are unchanged."""
     before, after = f"before-{probe}", f"{group}-{probe}"
     run.ran(after)
-    assert _normal(_segments(run.cell(after).outputs)) == _normal(_segments(run.cell(before).outputs))
+    assert _normal(stream_segments(run.cell(after).outputs)) == _normal(stream_segments(run.cell(before).outputs))
     assert _reply_shape(run, after) == _reply_shape(run, before)
     assert _message_shape(run, after) == _message_shape(run, before)
 

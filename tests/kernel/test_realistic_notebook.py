@@ -29,6 +29,7 @@ from realistic_cells import (
     GuardedRun,
     realistic_cells,
     run_guarded,
+    stream_segments,
 )
 
 SHARED_TAGS = [tag for tag, _ in SHARED]
@@ -69,23 +70,6 @@ def _masked_form(text: str) -> str:
     for form, name in forms:
         text = text.replace(form, f"[masked:{name}]")
     return text
-
-
-def _segments(outputs: list) -> list:
-    """Outputs with adjacent streams joined per name (stdout and stderr flush independently)."""
-    segments: list = []
-    streams: dict[str, str] = {}
-    for output in outputs:
-        if output["output_type"] == "stream":
-            streams[output["name"]] = streams.get(output["name"], "") + output["text"]
-            continue
-        if streams:
-            segments.append(streams)
-            streams = {}
-        segments.append(output)
-    if streams:
-        segments.append(streams)
-    return segments
 
 
 def normalised(run: GuardedRun, workdir: Path, obj: object, *, plain: bool, loose: bool) -> str:
@@ -159,8 +143,8 @@ def test_cell_output_is_the_same_as_without_nbsecrets(
     masked: GuardedRun, plain: GuardedRun, workdirs: dict[str, Path], tag: str
 ) -> None:
     loose = tag in SECRET_CELLS
-    expected = normalised(plain, workdirs["plain"], _segments(plain.ran(tag).outputs), plain=True, loose=loose)
-    actual = normalised(masked, workdirs["masked"], _segments(masked.ran(tag).outputs), plain=False, loose=loose)
+    expected = normalised(plain, workdirs["plain"], stream_segments(plain.ran(tag).outputs), plain=True, loose=loose)
+    actual = normalised(masked, workdirs["masked"], stream_segments(masked.ran(tag).outputs), plain=False, loose=loose)
     assert actual == expected
 
 
