@@ -48,6 +48,9 @@ _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())  # what
 BLOCK = 64 * 1024
 """Characters of original text per view block; a match is mapped inside its block only."""
 
+MAP_BLOCK = 4 * 1024
+"""Characters of text per piece of the way back from a whitespace-free view: a match maps within its piece."""
+
 OVERLAP = 8 * 1024
 """How far consecutive blocks overlap: a secret spread wider than this by markup is not seen."""
 
@@ -77,22 +80,22 @@ class Unspaced:
     For output in which only whitespace separates what a reader joins (a
     wrapped line, base64 in 76 columns, an indented continuation) this is
     the whole read-back view, and one search of it finds what a search of
-    the text would, and more. The way back is built per block of
-    :data:`BLOCK` characters, and only for a block a match falls in.
+    the text would, and more. The way back is built per piece of
+    :data:`MAP_BLOCK` characters, and only for a piece a match falls in.
     """
 
     def __init__(self, text: str) -> None:
         self._source = text
-        self._cuts = list(range(0, len(text), BLOCK)) or [0]
+        self._cuts = list(range(0, len(text), MAP_BLOCK)) or [0]
         self.data: bytes | None = None
         """The view as ASCII bytes, when the text is ASCII: deleting bytes is seven times faster than splitting."""
         if text.isascii():
             raw = text.encode("ascii")
-            pieces: list = [raw[cut : cut + BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts]
+            pieces: list = [raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts]
             self.data = b"".join(pieces)
             self._text: str | None = None
         else:
-            pieces = ["".join(text[cut : cut + BLOCK].split()) for cut in self._cuts]
+            pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in self._cuts]
             self._text = "".join(pieces)
         starts = [0]
         for piece in pieces[:-1]:
@@ -125,7 +128,7 @@ class Unspaced:
             view_starts: list[int] = []
             text_starts: list[int] = []
             length = 0
-            for match in _NON_SPACE.finditer(self._source, cut, cut + BLOCK):
+            for match in _NON_SPACE.finditer(self._source, cut, cut + MAP_BLOCK):
                 view_starts.append(length)
                 text_starts.append(match.start() - cut)
                 length += match.end() - match.start()
