@@ -40,7 +40,7 @@ from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.adapters.ipython.server_log import FdRelay, _EchoPatch, _server_log_fds
-from nbsecrets.adapters.ipython.wire import mask_buffers, mask_content, mask_metadata
+from nbsecrets.adapters.ipython.wire import mask_buffers, mask_content, mask_metadata, withhold_content
 from nbsecrets.core.masking import get_masker
 
 _MAX_IDLE_PARENTS = 512
@@ -97,7 +97,13 @@ class _SessionPatch:
             metadata: Any = None,
         ) -> Any:
             call = _Call(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
-            return owner._send(self, call)
+            try:
+                return owner._send(self, call)
+            except Exception:
+                # Masking must never lose output nor let it through unmasked: say it was withheld.
+                _log.exception("nbsecrets: masking an outgoing message failed; its content was withheld")
+                plain = _Call(stream, msg_or_type, content, parent, ident, None, track, header, metadata)
+                return self.call(_withheld(plain))
 
         send.__wrapped__ = self.original  # type: ignore[attr-defined]
         self.wrapper = send
@@ -359,6 +365,19 @@ def _masked_message(masker: Any, msg_type: Any, msg: dict) -> dict:
         if key in msg:
             msg[key] = value
     return msg
+
+
+def _withheld(call: _Call) -> _Call:
+    """``call`` with every user field replaced by a notice, for a message masking failed on."""
+    if isinstance(call.msg_or_type, dict):
+        msg = dict(call.msg_or_type)
+        msg_type = msg.get("msg_type") or (msg.get("header") or {}).get("msg_type")
+        msg["content"] = withhold_content(msg_type, msg.get("content"))
+        msg["buffers"] = []
+        call.msg_or_type = msg
+    else:
+        call.content = withhold_content(call.msg_or_type, call.content)
+    return call
 
 
 def _is_message(obj: Any) -> bool:

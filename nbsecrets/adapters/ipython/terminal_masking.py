@@ -22,6 +22,8 @@ from typing import Any
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.core.masking import get_masker
 
+WITHHELD = "[nbsecrets: output withheld, masking it failed]"
+
 
 class MaskingStream:
     """A text stream that masks what is written before passing it on.
@@ -53,10 +55,15 @@ class MaskingStream:
                 if self._masking is not None and self._masking.pending:
                     head = self._masking.flush()
                 self._masker, self._masking = masker, masker.stream()
-            out = head + self._masking.feed(text)
+            try:
+                out = head + self._masking.feed(text)
+            except Exception:  # never let output through unmasked, nor break the writer's print
+                # Not logged: a logging handler may write to this very stream.
+                self._masking = None
+                out = head + WITHHELD + "\n"
             if out:
                 self._wrapped.write(out)
-            if self._masking.pending:
+            if self._masking is not None and self._masking.pending:
                 self._timer.arm(self._key)
             else:
                 self._timer.disarm(self._key)

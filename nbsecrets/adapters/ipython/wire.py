@@ -220,3 +220,35 @@ def _mask_list(value: Any, mask_item: Any) -> Any:
 def _mask_mapping(value: dict, mask_item: Any) -> Any:
     items = {key: mask_item(item) for key, item in value.items()}
     return value if all(items[key] is value[key] for key in value) else items
+
+
+WITHHELD = "[nbsecrets: output withheld, masking it failed; see the kernel log]"
+
+
+def withhold_content(msg_type: Any, content: Any) -> Any:
+    """``content`` with each user field replaced by :data:`WITHHELD`, protocol fields kept.
+
+    What a message gets when masking it raised: the frontend still sees a
+    well-formed message (and the cell still ends), and nothing unmasked.
+    """
+    if not isinstance(content, dict) or msg_type in _PROTOCOL_ONLY:
+        return content
+    fields = _FIELDS.get(msg_type)
+    out = dict(content)
+    for key, value in content.items():
+        if fields is not None and key not in fields:
+            continue
+        if key == "name" and msg_type == "stream":
+            continue
+        if fields is None and not isinstance(value, (str, dict, list)):
+            continue
+        kind = fields.get(key) if fields is not None else _VALUE
+        if kind == _BUNDLE and isinstance(value, dict):
+            out[key] = {"text/plain": WITHHELD} if key == "data" else {}
+        elif isinstance(value, list):
+            out[key] = [WITHHELD] if value else []
+        elif isinstance(value, dict):
+            out[key] = {}
+        elif isinstance(value, str):
+            out[key] = WITHHELD
+    return out

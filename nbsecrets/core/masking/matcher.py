@@ -87,6 +87,9 @@ verified by searching the secret instead (see ``verify_by_search``).
 """
 _CROWDED = -1
 
+CREDENTIAL_FLUSH_MIN = 12
+"""A kept start of a credential shape is masked on flush from this many characters on."""
+
 VIEW_HOLD_MIN = 4
 """Characters of a secret's start that must show in the read-back view before a stream holds it."""
 
@@ -178,6 +181,7 @@ class Matcher:
         self.patterns: tuple[str, ...] = tuple(patterns) + tuple(window_texts)
         """Every form, then every window text: what a stream may have to hold back the start of."""
         pattern_names.extend(self._sources[key_refs[keys[text]][0][0]].name for text in window_texts)
+        self._window_keys = {len(patterns) + i: keys[text] for i, text in enumerate(window_texts)}
         self._keys = tuple(keys)
         self._key_forms = tuple(tuple(forms_at) for forms_at in key_forms)
         self._key_refs = tuple(tuple(refs) for refs in key_refs)
@@ -222,15 +226,46 @@ class Matcher:
         order = sorted(range(len(self.patterns)), key=self.patterns.__getitem__)
         self._sorted = [self.patterns[i] for i in order]
         self._sorted_index = order
-        heads = {p[:_HEAD] for p in self.patterns if len(p) > _HEAD}
+        heads = {p[:_HEAD].encode(_ENCODING, _ERRORS) for p in self.patterns if len(p) > _HEAD}
         self._heads = (
-            ahocorasick_rs.AhoCorasick(sorted(heads), matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
+            ahocorasick_rs.BytesAhoCorasick(sorted(heads), matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
             if heads
             else None
         )
 
     def __len__(self) -> int:
         return len(self.patterns)
+
+    @property
+    def form_count(self) -> int:
+        """How many of :attr:`patterns` are forms; the rest are fragment windows."""
+        return self._form_total
+
+    def gives_away(self, index: int, tail: str) -> bool:
+        """Whether a tail a stream kept because of ``index`` must be masked when it cannot wait longer.
+
+        The start of a form, as written, is (so a secret printed in pieces
+        shows at most its first three characters). The start of a fragment
+        window is only if it holds specific characters of its secret: a
+        word like ``test`` that also begins a window stays a word. The
+        start of a credential shape is once it has a body (``SKIPPED`` and
+        ``ASIA`` are words too). Text kept only because the read-back view
+        joins it to what may come is never: the stream still matches what
+        follows against it.
+        """
+        if index >= len(self.patterns):
+            return len(tail) >= CREDENTIAL_FLUSH_MIN
+        threshold = specific_threshold(self.fragment_length)
+        at = bisect_left(self._sorted, tail)
+        while at < len(self._sorted) and self._sorted[at].startswith(tail):
+            index = self._sorted_index[at]
+            if index < self._form_total:
+                return True
+            for sid, offset in self._key_refs[self._window_keys[index]]:
+                if offset != _CROWDED and self._sources[sid].specific_in(offset, offset + len(tail)) >= threshold:
+                    return True
+            at += 1
+        return False
 
     def find_all(self, text: str) -> list[Match]:
         """Every region to mask: (start, end, name slot), overlapping ones included, in no particular order.
@@ -486,8 +521,14 @@ class Matcher:
             return None
         candidates: list[int] = []
         if self._heads is not None and n - lo >= _HEAD:
-            hits = self._heads.find_matches_as_indexes(text[lo:], overlapping=True)
-            candidates = sorted(lo + start for _, start, _ in hits)
+            tail = text[lo:]
+            if tail.isascii():
+                starts = [start for _, start, _ in self._heads.find_matches_as_indexes(tail.encode("ascii"), overlapping=True)]
+            else:  # bytes, like every other search: a lone surrogate in output must not break masking
+                raw = tail.encode(_ENCODING, _ERRORS)
+                hits = self._heads.find_matches_as_indexes(raw, overlapping=True)
+                starts = [start for start, _, _ in _to_char_offsets(raw, hits)] if hits else []
+            candidates = sorted(lo + start for start in starts)
         candidates.extend(range(max(lo, n - _HEAD + 1), n))
         for start in candidates:
             index = self._continued_by(text[start:])

@@ -8,10 +8,11 @@ The stream masker therefore keeps back the shortest tail it must: the
 longest suffix of what it has seen that some form could still continue
 (GitLab's and Buildkite's runners do the same). Everything before it is
 final and is returned at once. When the caller cannot wait any longer
-(``flush``), a kept tail of 4+ characters is written as the replacement of
-the form it starts, a shorter one as itself; the raw tail stays in the state
-either way, so that if the rest of the secret arrives later it is still
-masked.
+(``flush``), a kept tail of 4+ characters that gives a secret away (see
+``Matcher.gives_away``) is written as the replacement of the form it starts,
+any other as itself;
+the raw tail stays in the state either way, so that if the rest of the
+secret arrives later it is still masked.
 """
 
 from __future__ import annotations
@@ -23,18 +24,6 @@ from .matcher import Matcher, cover
 
 FLUSH_MASK_MIN = 4
 """A kept tail this long is masked on flush; shorter, it is too generic to hide."""
-
-
-def _is_raw_start(matcher: Matcher, held: tuple[int, int], buf: str) -> bool:
-    """Whether the kept tail is, as written, the start of a form or of a credential.
-
-    A tail kept only because the read-back view joins it to what may come
-    (``sk-test-9f`` and a line break) is written out as it is on flush: the
-    next write is still matched against it, and on its own it shows fewer
-    characters than a fragment.
-    """
-    start, index = held
-    return index >= len(matcher.patterns) or matcher.patterns[index].startswith(buf[start:])
 
 
 class StreamMasker:
@@ -103,8 +92,12 @@ class StreamMasker:
                 last = matcher.names[segments[-1][0]]
             pos = end
 
-        if final and held is not None and pos < len(buf) and len(buf) - hold >= FLUSH_MASK_MIN and _is_raw_start(
-            matcher, held, buf
+        if (
+            final
+            and held is not None
+            and pos < len(buf)
+            and len(buf) - hold >= FLUSH_MASK_MIN
+            and matcher.gives_away(held[1], buf[hold:])
         ):
             if hold > pos:
                 out.append(buf[pos:hold])
