@@ -9,7 +9,6 @@ kernel and terminal hooks are adapters over this.
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import json
 import numbers
@@ -283,7 +282,7 @@ def _mask_data(matcher: Matcher, obj: Any, active: set[int]) -> Any:
             changed = False
             out: dict[Any, Any] = {}
             for key, value in obj.items():
-                new_key = _mask_data(matcher, key, active)
+                new_key = _mask_key(matcher, key, active)
                 new_value = _mask_data(matcher, value, active)
                 if isinstance(new_key, str):
                     # A masked key can collide with another key; keep both entries.
@@ -300,6 +299,15 @@ def _mask_data(matcher: Matcher, obj: Any, active: set[int]) -> Any:
         active.discard(id(obj))
 
 
+def _mask_key(matcher: Matcher, key: Any, active: set[int]) -> Any:
+    """A dict key as it goes out: strings and numbers as such, anything else as its ``str()``."""
+    if isinstance(key, (str, numbers.Number)) or key is None:
+        return _mask_data(matcher, key, active)
+    text = str(key)
+    masked = matcher.replace(text)
+    return key if masked is text else masked
+
+
 def _mask_number(matcher: Matcher, number: Any) -> Any:
     if not matcher.numeric:
         return number
@@ -312,16 +320,17 @@ def _mask_number(matcher: Matcher, number: Any) -> Any:
 
 
 def _mask_binary(matcher: Matcher, data: Any) -> Any:
-    """Bytes go out base64-encoded: mask by what they hold, and by their base64 text."""
+    """Bytes go out base64-encoded: mask by what they hold, and by their base64 text.
+
+    Masked content stays bytes (the packer base64-encodes it as before); a
+    match in the base64 text itself comes back as that text, masked.
+    """
     raw = bytes(data)
     text = raw.decode("utf-8", "surrogateescape")
     masked = matcher.replace(text)
     if masked is not text:
-        return masked
-    try:
-        encoded = base64.b64encode(raw).decode("ascii")
-    except binascii.Error:  # pragma: no cover - b64encode takes any bytes
-        return data
+        return masked.encode("utf-8", "surrogateescape")
+    encoded = base64.b64encode(raw).decode("ascii")
     masked = matcher.replace(encoded)
     return data if masked is encoded else masked
 

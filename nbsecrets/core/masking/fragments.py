@@ -90,8 +90,17 @@ def specific_mask(value: str) -> bytes:
 def _ordinary_token(token: str) -> bool:
     if token.isdigit():
         return len(token) <= 4
-    if not token.isalpha() or len(token) < 2:
-        return False
+    if token.isalpha():
+        return _ordinary_word(token)
+    # A word with a short number after it: oauth2, v1, sha256, utf8, x86.
+    letters = token.rstrip("0123456789")
+    digits = len(token) - len(letters)
+    return letters.isalpha() and digits <= 3 and (len(letters) == 1 or _ordinary_word(letters))
+
+
+def _ordinary_word(token: str) -> bool:
+    if len(token) == 1:
+        return True  # a single letter: a path's /o/, a list's a) b)
     if not (token.islower() or token.isupper() or (token[0].isupper() and token[1:].islower())):
         return False
     return _pronounceable(token)
@@ -101,12 +110,12 @@ def _pronounceable(word: str) -> bool:
     vowels = sum(ch in _VOWELS for ch in word)
     if len(word) == 2:
         return vowels > 0
-    if vowels * 4 < len(word):
+    if vowels * 5 < len(word):
         return False
     run = 0
     for ch in word:
         run = 0 if ch in _VOWELS else run + 1
-        if run >= 4:
+        if run >= 5:
             return False
     return True
 

@@ -374,14 +374,16 @@ class Matcher:
         user's own key name is the better label.
         """
         out: list[Match] = []
-        covered = _merged(found)
+        covered = _merged(found, named=True)
         for start, end, label in credentials:
             at = bisect_right(covered, [start, float("inf")]) - 1
             if at >= 0 and covered[at][0] <= start and end <= covered[at][1]:
                 continue
-            overlapping = [m for m in found if m[0] < end and start < m[1]]
-            slot = min(overlapping)[2] if overlapping else self._slots[label]
-            out.append((start, end, slot))
+            # The first registered match it overlaps names it, else its own label.
+            if at < 0 or covered[at][1] <= start:
+                at += 1
+            overlaps = at < len(covered) and covered[at][0] < end
+            out.append((start, end, covered[at][2] if overlaps else self._slots[label]))
         return out
 
     def _find_read_back(self, text: str, direct: list[Match]) -> list[Match]:
@@ -615,14 +617,17 @@ def _to_char_offsets(raw: bytes, hits: list[tuple[int, int, int]]) -> list[Match
     return [(chars[s], chars[e], index) for index, s, e in hits]
 
 
-def _merged(matches: list[Match]) -> list[list[int]]:
-    """The union of the matches' spans as sorted, disjoint [start, end] lists (touching spans join)."""
+def _merged(matches: list[Match], named: bool = False) -> list[list[int]]:
+    """The union of the matches' spans as sorted, disjoint [start, end] lists (touching spans join).
+
+    With ``named``, each list also holds the slot of the match that starts it: [start, end, slot].
+    """
     merged: list[list[int]] = []
-    for s, e in sorted((s, e) for s, e, _ in matches):
+    for s, e, slot in sorted(matches):
         if merged and s <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
-            merged.append([s, e])
+            merged.append([s, e, slot] if named else [s, e])
     return merged
 
 

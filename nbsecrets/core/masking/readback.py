@@ -181,7 +181,7 @@ class ReadBack:
     shown in an earlier column).
     """
 
-    __slots__ = ("text", "starts", "ends", "_source", "_offset")
+    __slots__ = ("text", "starts", "ends", "_source", "_offset", "_shown")
 
     def __init__(self, source: str, offset: int = 0, markup: bool = True) -> None:
         self._source = source
@@ -206,6 +206,16 @@ class ReadBack:
         self.text = "".join(chars)
         self.starts = starts
         self.ends = ends
+        # Which characters of the source the view shows: a run may only swallow what it does not.
+        shown = bytearray(len(source))
+        for start, end in zip(starts, ends):
+            shown[start - offset : end - offset] = b"\1" * (end - start)
+        self._shown = shown
+
+    def _joinable(self, lo: int, hi: int) -> bool:
+        """Whether the source between two shown characters is only dropped text, and no markup."""
+        gap = self._source[lo:hi]
+        return "<" not in gap and ">" not in gap and self._shown.find(1, lo, hi) == -1
 
     def runs(self, start: int, end: int) -> list[tuple[int, int]]:
         """The original spans behind ``view[start:end]``, as few contiguous runs as possible.
@@ -224,16 +234,13 @@ class ReadBack:
                 ps, pe = runs[-1]
                 if ps <= s and e <= pe:
                     continue
-                if s >= pe and _joinable(self._source, pe - self._offset, s - self._offset):
+                if s >= pe and self._joinable(pe - self._offset, s - self._offset):
                     runs[-1] = (ps, e)
                     continue
             runs.append((s, e))
         return runs
 
 
-def _joinable(source: str, lo: int, hi: int) -> bool:
-    gap = source[lo:hi]
-    return "<" not in gap and ">" not in gap
 
 
 def blocks(text: str) -> Iterator[tuple[int, str]]:
