@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from nbsecrets.adapters.ipython.wire import mask_buffers, mask_content, mask_metadata
+from nbsecrets.adapters.ipython.wire import WITHHELD, mask_buffers, mask_content, mask_metadata, withhold_content
 from nbsecrets.core.masking import MaskConfig, Masker
 from nbsecrets.core.registry import SecretRegistry
 
@@ -365,3 +365,12 @@ def test_mask_buffers_unchanged(masker: Masker) -> None:
     assert mask_buffers(masker, buffers) is buffers
     assert mask_buffers(masker, []) == []
     assert mask_buffers(masker, None) is None
+
+
+def test_a_message_masking_failed_on_keeps_its_shape_and_loses_its_content() -> None:
+    stream = withhold_content("stream", {"name": "stdout", "text": SECRET})
+    assert stream == {"name": "stdout", "text": WITHHELD}
+    reply = withhold_content("execute_reply", {"status": "error", "ename": "E", "evalue": SECRET, "traceback": [SECRET]})
+    assert reply["status"] == "error" and SECRET not in repr(reply)
+    shown = withhold_content("display_data", {"data": {"text/html": SECRET}, "metadata": {"x": SECRET}, "transient": {}})
+    assert shown == {"data": {"text/plain": WITHHELD}, "metadata": {}, "transient": {}}

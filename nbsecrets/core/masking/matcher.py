@@ -90,6 +90,9 @@ _CROWDED = -1
 CREDENTIAL_FLUSH_MIN = 12
 """A kept start of a credential shape is masked on flush from this many characters on."""
 
+VIEW_ONLY = -1
+"""The index :meth:`Matcher.open_prefix` gives text held for the read-back view alone."""
+
 VIEW_HOLD_MIN = 4
 """Characters of a secret's start that must show in the read-back view before a stream holds it."""
 
@@ -101,7 +104,7 @@ _ERRORS = "surrogatepass"  # a lone surrogate in output must not break masking
 
 
 ANCHOR = 12
-"""Characters of a form the automaton holds: its last ones; the whole form is compared where they end.
+"""Characters of a form the automaton holds (its key); the whole form is compared around where they are found.
 
 The automaton stays small (a DFA for a hundred secrets with every form)
 whatever the forms' length, and its build stays linear: a pattern of one
@@ -143,7 +146,7 @@ class Matcher:
         # whole form is then checked where its key ends) and the windows of the
         # fragment sources. Short keys keep the automaton small enough to be a DFA.
         keys: dict[str, int] = {}
-        key_forms: list[list[int]] = []
+        key_forms: list[list[tuple[int, int]]] = []  # (form index, where the key starts in it)
         key_refs: list[list[tuple[int, int]]] = []
 
         def key(text: str) -> int:
@@ -154,8 +157,12 @@ class Matcher:
                 key_refs.append([])
             return at
 
+        uses: dict[str, int] = {}
         for index, form in enumerate(patterns):
-            key_forms[key(form[-ANCHOR:])].append(index)
+            offset = _anchor_offset(form, uses)
+            anchor = form[offset : offset + ANCHOR]
+            uses[anchor] = uses.get(anchor, 0) + 1
+            key_forms[key(anchor)].append((index, offset))
         self.fragment_length = fragment_length
         self._window = window_plan(fragment_length)[0]
         self._sources: list[Source] = []
@@ -253,6 +260,8 @@ class Matcher:
         joins it to what may come is never: the stream still matches what
         follows against it.
         """
+        if index == VIEW_ONLY:
+            return False
         if index >= len(self.patterns):
             return len(tail) >= CREDENTIAL_FLUSH_MIN
         threshold = specific_threshold(self.fragment_length)
@@ -347,11 +356,11 @@ class Matcher:
         patterns = self.patterns
         for hit in sorted(hits):
             start, end, at = hit
-            for index in self._key_forms[at]:
+            for index, offset in self._key_forms[at]:
                 form = patterns[index]
-                begin = end - len(form)
+                begin = start - offset
                 if begin >= 0 and text.startswith(form, begin):
-                    forms.append((begin, end, index))
+                    forms.append((begin, begin + len(form), index))
             for sid, offset in self._key_refs[at]:
                 if reached.get(sid, -1) >= end:
                     continue  # inside a run of this source found already
@@ -498,15 +507,22 @@ class Matcher:
         return held
 
     def _open_in_view(self, text: str, lo: int) -> tuple[int, int] | None:
-        """Where the start of a form the reader already sees begins, when only the view shows it.
+        """Where text starts that only the read-back view may yet join to what comes next.
 
-        ``sk-test-9f\\n`` ends in a line break, so no form continues it as
-        written; read back, the next write's ``K2xQ...`` joins it. Such a
-        start is held like a raw one, if at least VIEW_HOLD_MIN characters
-        of it show (shorter ones would hold back the end of every line).
+        Two cases. A line still open after a ``\\r``: the next write
+        overwrites its start, and the reader sees both writes as one line.
+        And the start of a form that shows in the view though not as
+        written: ``sk-test-9f\\n`` ends in a line break, so no form continues
+        it, yet read back the next write's ``K2xQ...`` joins it; such a start
+        is held once at least VIEW_HOLD_MIN characters of it show (shorter
+        ones would hold back the end of every line). The index returned is
+        :data:`VIEW_ONLY`: on flush such text is written as it is.
         """
         start = max(lo, len(text) - _VIEW_TAIL)
         tail = text[start:]
+        line = tail.rfind("\n") + 1
+        if "\r" in tail[line:] and tail[line:].strip("\r"):
+            return start + line, VIEW_ONLY
         if not (has_line_edits(tail) or "\n" in tail or "\t" in tail):
             return None
         view = view_text(tail, False)
@@ -514,7 +530,7 @@ class Matcher:
         if found is None or len(view) - found[0] < VIEW_HOLD_MIN:
             return None
         mapped = ReadBack(tail, start, False)
-        return min(mapped.starts[found[0] :]), found[1]
+        return min(mapped.starts[found[0] :]), VIEW_ONLY
 
     def _open_form(self, text: str, lo: int) -> tuple[int, int] | None:
         n = len(text)
@@ -615,6 +631,25 @@ def _to_char_offsets(raw: bytes, hits: list[tuple[int, int, int]]) -> list[Match
         prev_byte = offset
         chars[offset] = prev_char
     return [(chars[s], chars[e], index) for index, s, e in hits]
+
+
+def _anchor_offset(form: str, uses: dict[str, int]) -> int:
+    """Where in ``form`` its key starts: the least shared of a few places, its end first.
+
+    Forms of different secrets often end alike (800 connection URLs to one
+    host); a key they all share would make every hit compare all of them.
+    """
+    last = len(form) - ANCHOR
+    if last <= 0:
+        return 0
+    best, best_uses = last, uses.get(form[last:], 0)
+    for offset in range(0, last, ANCHOR // 2):
+        if best_uses == 0:
+            break
+        count = uses.get(form[offset : offset + ANCHOR], 0)
+        if count < best_uses:
+            best, best_uses = offset, count
+    return best
 
 
 def _merged(matches: list[Match], named: bool = False) -> list[list[int]]:

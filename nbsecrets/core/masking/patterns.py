@@ -433,17 +433,33 @@ _PREFIX_STARTS = frozenset(prefix[:n] for prefix, _ in PREFIXES for n in range(1
 _LONGEST_PREFIX = max(len(prefix) for prefix, _ in PREFIXES)
 
 
+_OPEN_KEY_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|-----BEGIN[ A-Z0-9_-]*\Z")
+
+
+def _open_key_block(text: str) -> int | None:
+    """Where a private key block starts that has no END line yet (its body may still be coming)."""
+    begin = text.rfind("-----BEGIN", max(0, len(text) - _PEM_MAX))
+    if begin < 0 or "-----END" in text[begin:] or not _OPEN_KEY_HEADER.match(text, begin):
+        return None
+    return begin
+
+
 def open_credential(text: str) -> tuple[int, str] | None:
     """Where a credential that the next write could still continue starts in ``text``, and its label.
 
     A stream writes a token in pieces when a flush falls inside it: the
     part written first may not match yet (too short), or may match and still
     go on. Either way the stream must keep it back, like the start of a
-    registered secret. Candidates: a match that reaches the end, a prefix
-    followed only by token characters up to the end, and an end that is
-    itself the beginning of a prefix (``gh``, ``-----BEG``).
+    registered secret. Candidates: a private key block with no END line yet
+    (printed line by line), a match that reaches the end, a prefix followed
+    only by token characters up to the end, and an end that is itself the
+    beginning of a prefix (``gh``, ``-----BEG``).
     """
     n = len(text)
+    if "-----BEGIN" in text:
+        block = _open_key_block(text)
+        if block is not None:
+            return block, "private-key"
     lo = max(0, n - _OPEN_TAIL)
     tail = text[lo:]
     best: tuple[int, str] | None = None
