@@ -220,9 +220,10 @@ class KernelMasking:
 
         if msg is not None:
             masked = _masked_message(masker, msg_type, msg)
-            if masked is msg:
+            buffers = mask_buffers(masker, call.buffers)
+            if masked is msg and buffers is call.buffers:
                 return patch.call(call)
-            call.msg_or_type = masked
+            call.msg_or_type, call.buffers = masked, buffers
             patch.call(call)
             return msg  # what ipykernel would have got back: its own message, unmasked
         content, metadata, buffers = call.content, call.metadata, call.buffers

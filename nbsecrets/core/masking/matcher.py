@@ -343,7 +343,7 @@ class Matcher:
         return _to_char_offsets(raw, hits)
 
     def _resolve(self, text: str, hits: list[Match]) -> list[Match]:
-        """Key hits turned into matches: whole forms checked where their key ends, windows verified into runs.
+        """Key hits turned into matches: whole forms compared around their key, windows verified into runs.
 
         Forms come first: where a form and a fragment run cover the same
         characters, the form's own name is the one shown.
@@ -354,14 +354,26 @@ class Matcher:
         length, window = self.fragment_length, self._window
         threshold = specific_threshold(length)
         patterns = self.patterns
-        for hit in sorted(hits):
-            start, end, at = hit
+        hits = sorted(hits)
+        for start, _, at in hits:
             for index, offset in self._key_forms[at]:
                 form = patterns[index]
                 begin = start - offset
                 if begin >= 0 and text.startswith(form, begin):
                     forms.append((begin, begin + len(form), index))
-            for sid, offset in self._key_refs[at]:
+        # A window inside a whole form found already needs no verifying: a secret printed
+        # plainly would otherwise be checked against every secret sharing one of its windows.
+        covered = _merged(forms)
+        region = 0
+        for start, end, at in hits:
+            refs = self._key_refs[at]
+            if not refs:
+                continue
+            while region < len(covered) and covered[region][1] < end:
+                region += 1
+            if region < len(covered) and covered[region][0] <= start:
+                continue
+            for sid, offset in refs:
                 if reached.get(sid, -1) >= end:
                     continue  # inside a run of this source found already
                 source = self._sources[sid]
