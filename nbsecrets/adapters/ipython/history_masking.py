@@ -140,6 +140,25 @@ class _MaskedDict(dict):
         super().__setitem__(key, get_masker().mask_data(value))
 
 
+class _MethodPatch:
+    """A method of one object replaced on the instance by ``wrap(method)``, and how to put it back."""
+
+    def __init__(self, holder: Any, name: str, wrap: Any) -> None:
+        self.holder, self.name = holder, name
+        self.had_own, self.own = name in vars(holder), vars(holder).get(name)
+        self.replacement = wrap(getattr(holder, name))
+        setattr(holder, name, self.replacement)
+
+    def remove(self) -> None:
+        """Put the method back, unless someone replaced it again after us."""
+        if vars(self.holder).get(self.name) is not self.replacement:
+            return
+        if self.had_own:
+            setattr(self.holder, self.name, self.own)
+        else:
+            delattr(self.holder, self.name)
+
+
 class HistoryMasking:
     """Masks what ``shell.history_manager`` and ``%logstart -o`` record; undone by :meth:`uninstall`."""
 
@@ -147,36 +166,22 @@ class HistoryMasking:
         self._shell = shell
         self.lock = threading.RLock()
         self.held: set[_MaskedChunks] = set()
-        self._displayhook: Any = None
-        self._log_output: Any = None
-        self._own_log_output: tuple[bool, Any] = (False, None)
-        self._logger: Any = None
-        self._log_write: Any = None
-        self._own_log_write: tuple[bool, Any] = (False, None)
+        self._methods: list[_MethodPatch] = []
         self._swapped: list[tuple[str, Any, bool, Any]] = []
 
     def install(self) -> None:
-        displayhook = getattr(self._shell, "displayhook", None)
-        if displayhook is not None and callable(getattr(displayhook, "log_output", None)):
-            original = displayhook.log_output
+        def log_output(original: Any) -> Any:
+            return lambda format_dict: original(get_masker().mask_values(format_dict))
 
-            def log_output(format_dict: Any) -> Any:
-                return original(get_masker().mask_values(format_dict))
+        def log_write(original: Any) -> Any:
+            return lambda data, kind="input": original(get_masker().mask(data), kind)
 
-            self._own_log_output = ("log_output" in vars(displayhook), vars(displayhook).get("log_output"))
-            self._displayhook, self._log_output = displayhook, log_output
-            displayhook.log_output = log_output
-
-        logger = getattr(self._shell, "logger", None)
-        if logger is not None and callable(getattr(logger, "log_write", None)):
-            write = logger.log_write
-
-            def log_write(data: Any, kind: str = "input") -> Any:
-                return write(get_masker().mask(data), kind)
-
-            self._own_log_write = ("log_write" in vars(logger), vars(logger).get("log_write"))
-            self._logger, self._log_write = logger, log_write
-            logger.log_write = log_write
+        for holder, name, wrap in (
+            (getattr(self._shell, "displayhook", None), "log_output", log_output),
+            (getattr(self._shell, "logger", None), "log_write", log_write),
+        ):
+            if holder is not None and callable(getattr(holder, name, None)):
+                self._methods.append(_MethodPatch(holder, name, wrap))
 
         history = getattr(self._shell, "history_manager", None)
         if history is None:
@@ -190,22 +195,9 @@ class HistoryMasking:
 
     def uninstall(self) -> None:
         self.release()
-        displayhook = self._displayhook
-        if displayhook is not None and vars(displayhook).get("log_output") is self._log_output:
-            had_own, own = self._own_log_output
-            if had_own:
-                displayhook.log_output = own
-            else:
-                del displayhook.log_output
-        self._displayhook = self._log_output = None
-        logger = self._logger
-        if logger is not None and vars(logger).get("log_write") is self._log_write:
-            had_own, own = self._own_log_write
-            if had_own:
-                logger.log_write = own
-            else:
-                del logger.log_write
-        self._logger = self._log_write = None
+        for method in self._methods:
+            method.remove()
+        self._methods.clear()
         for name, original, had_own, replacement in reversed(self._swapped):
             history = self._shell.history_manager
             if getattr(history, name, None) is not replacement:
