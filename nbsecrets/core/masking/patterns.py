@@ -129,6 +129,28 @@ def _pattern(label: str, prefixes: str | tuple[str, ...], regex: str) -> Credent
     return CredentialPattern(label, prefixes, regex)
 
 
+_URL_PARAMETERS = (
+    "private_token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "auth_token",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "X-Goog-Signature",
+    "X-Goog-Credential",
+    "x-goog-signature",
+    "x-goog-credential",
+    "sig",
+)
+
 _PEM_LABEL = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 
 PATTERNS: tuple[CredentialPattern, ...] = (
@@ -191,6 +213,13 @@ PATTERNS: tuple[CredentialPattern, ...] = (
         "slack-token",
         ("xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-", "xapp-"),
         r"(?:xox[abeoprs]|xapp)-(?=[A-Za-z0-9-]*?[0-9]{2})[A-Za-z0-9-]{20,}",
+    ),
+    # Credentials passed in a URL's query (GitLab's and GitHub's runners mask these by
+    # name): only the value is masked, and only right after '?' or '&'.
+    _pattern(
+        "url-credential",
+        tuple(f"{name}=" for name in _URL_PARAMETERS),
+        r"(?<=[?&])[A-Za-z_-]+=(?P<value>[A-Za-z0-9._~%+/=-]{8,})",
     ),
     _pattern(
         "slack-webhook-url",
@@ -366,13 +395,18 @@ def match_at(text: str, pos: int, pattern: int) -> tuple[int, int] | None:
     """The (start, end) of the credential of ``PATTERNS[pattern]`` whose prefix is at ``pos``, if any.
 
     ``pos`` is where an automaton found one of the pattern's prefixes. Offsets
-    are in characters of ``text``; ``start`` is always ``pos``.
+    are in characters of ``text``; ``start`` is ``pos``, or where the
+    pattern's ``value`` group starts when it has one (a URL parameter's
+    value, not its name).
     """
     if pos > 0 and text[pos - 1] in _WORD and not _ESCAPE_BEFORE.search(text, max(0, pos - 16), pos):
         return None
-    found = PATTERNS[pattern].regex.match(text, pos)
+    regex = PATTERNS[pattern].regex
+    found = regex.match(text, pos)
     if found is None:
         return None
+    if "value" in regex.groupindex:
+        return found.span("value")
     return pos, found.end()
 
 
