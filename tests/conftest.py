@@ -27,6 +27,34 @@ def _reset_caches() -> None:
     keys.clear_cache()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_folders(tmp_path_factory: pytest.TempPathFactory):
+    """HOME, the XDG folders, IPython's, the vault and the key folder are temporary for the whole run.
+
+    Session-wide, not per test: a kernel a module-scoped fixture starts runs
+    before any function-scoped fixture, and would otherwise inherit the
+    user's real folders (and create a vault in them).
+    """
+    base = tmp_path_factory.mktemp("private-folders")
+    patch = pytest.MonkeyPatch()
+    for variable, folder in {
+        "HOME": "home",
+        "XDG_CONFIG_HOME": "config",
+        "XDG_DATA_HOME": "data",
+        "XDG_CACHE_HOME": "cache",
+        "XDG_STATE_HOME": "state",
+        "IPYTHONDIR": "ipython",
+        "NBSECRETS_HOME": "nbsecrets-home",
+        "NBSECRETS_KEY_DIR": "nbsecrets-keys",
+    }.items():
+        patch.setenv(variable, str(base / folder))
+    patch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # Kernels start the interpreter by name: keep it this one whatever HOME-based shims would pick.
+    patch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    yield base
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def nbsecrets_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private NBSECRETS_HOME (and key dir) for each test."""
