@@ -116,8 +116,9 @@ def test_combined_transforms() -> None:
 
 
 def test_needs_view() -> None:
-    assert not needs_view("plain text line")
-    assert not needs_view("plain text line\n")  # a trailing newline only
+    assert not needs_view("one-word")
+    assert not needs_view("one-word\n")  # a trailing newline only
+    assert needs_view("plain text line")  # " ".join(S) reads back as S
     assert needs_view("two\nlines")
     for trigger in ("\r", "\b", "\x1b", "<", "&", "\t"):
         assert needs_view(f"a{trigger}b"), repr(trigger)

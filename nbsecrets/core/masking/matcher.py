@@ -20,6 +20,7 @@ tail of a secret that overlaps the end of another one would be printed.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -313,23 +314,32 @@ class Matcher:
             hits = self._hits(view.text)
         base = self._prefix_base
         hits = [hit for hit in hits if hit[2] < base]
-        found = [(*view.span(start, end), slot) for start, end, slot in self._resolve(view.text, hits)] if hits else []
+        found = []
+        for start, end, slot in self._resolve(view.text, hits) if hits else ():
+            begin, finish = view.span(start, end)
+            # Read without spaces, a match may have run on into the next word by chance.
+            trimmed = _trim_chance_edges(text, begin, finish)
+            if trimmed != (begin, finish):
+                if trimmed[1] - trimmed[0] < self.fragment_length:
+                    continue
+                begin, finish = trimmed
+            found.append((begin, finish, slot))
         if self._credentials:
             found.extend(self._credentials_in(text, found, find_credentials(text)))
         return found
 
-    def _find_direct(self, text: str) -> list[Match]:
+    def _find_direct(self, text: str, view: bool = False) -> list[Match]:
         if self._automaton is None:
             return []
-        return self._split_hits(text, self._hits(text))
+        return self._split_hits(text, self._hits(text), view)
 
-    def _split_hits(self, text: str, hits: list[Match]) -> list[Match]:
+    def _split_hits(self, text: str, hits: list[Match], view: bool = False) -> list[Match]:
         """Forms and verified fragments from pattern hits, credentials from prefix hits."""
         base = self._prefix_base
         prefix_hits = [(index - base, start) for start, _, index in hits if index >= base]
         found = self._resolve(text, [hit for hit in hits if hit[2] < base] if prefix_hits else hits)
         if prefix_hits:
-            found.extend(self._credentials_in(text, found, credentials_at(text, prefix_hits)))
+            found.extend(self._credentials_in(text, found, credentials_at(text, prefix_hits), view))
         return found
 
     def _hits(self, text: str) -> list[Match]:
@@ -387,12 +397,15 @@ class Matcher:
         return forms + runs
 
     def _credentials_in(
-        self, text: str, found: list[Match], credentials: list[tuple[int, int, str]]
+        self, text: str, found: list[Match], credentials: list[tuple[int, int, str]], view: bool = False
     ) -> list[Match]:
         """Credential-shaped strings; where one overlaps a registered secret, it takes that secret's name.
 
         A registered PEM key is found by its lines and by its shape: the
-        user's own key name is the better label.
+        user's own key name is the better label. In a read-back view, one
+        that overlaps a registered secret is left to it: the view joins
+        what it reads, and a token shape would run on into the next item
+        (``['sk-test-...', 'other']`` reads ``sk-test-...other``).
         """
         out: list[Match] = []
         covered = _merged(found, named=True)
@@ -404,6 +417,8 @@ class Matcher:
             if at < 0 or covered[at][1] <= start:
                 at += 1
             overlaps = at < len(covered) and covered[at][0] < end
+            if overlaps and view:
+                continue
             out.append((start, end, covered[at][2] if overlaps else self._slots[label]))
         return out
 
@@ -432,13 +447,13 @@ class Matcher:
                 if not view or not self._direct_in_view(view):
                     continue
                 mapped = ReadBack(block, offset, markup)
-                for start, end, slot in self._find_direct(mapped.text):
+                for start, end, slot in self._find_direct(mapped.text, view=True):
                     for run_start, run_end in mapped.runs(start, end):
                         out.append((_unblank(regions, run_start), _unblank(regions, run_end), slot))
         return out
 
     def _direct_in_view(self, view: str) -> bool:
-        return bool(self._find_direct(view))
+        return bool(self._find_direct(view, view=True))
 
     def contains(self, text: str) -> bool:
         return bool(self.find_all(text))
@@ -643,6 +658,36 @@ def _to_char_offsets(raw: bytes, hits: list[tuple[int, int, int]]) -> list[Match
         prev_byte = offset
         chars[offset] = prev_char
     return [(chars[s], chars[e], index) for index, s, e in hits]
+
+
+_CHANCE_EDGE = 3
+"""Longest piece past a space a fragment run may pick up by chance (the next word starts like the secret goes on)."""
+_WHITESPACE = re.compile(r"\s")
+
+
+def _trim_chance_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A match found without whitespace, less a short edge piece that only begins the next word.
+
+    Read without spaces, ``... K2m P4x`` continues a secret across the
+    space, as it should; but so does ``...K2m Pork`` when the secret goes
+    on with a ``P``. A piece of at most _CHANCE_EDGE characters beyond the
+    last (or before the first) space of the run, inside a longer word, is
+    that chance, and is left out.
+    """
+    gaps = [m.start() for m in _WHITESPACE.finditer(text, start, end)]
+    if not gaps:
+        return start, end
+    last = gaps[-1] + 1
+    if end - last <= _CHANCE_EDGE and end < len(text) and not text[end].isspace():
+        end = gaps[-1]
+        while end > start and text[end - 1].isspace():
+            end -= 1
+    first = gaps[0]
+    if first - start <= _CHANCE_EDGE and start > 0 and not text[start - 1].isspace() and first < end:
+        start = first
+        while start < end and text[start].isspace():
+            start += 1
+    return start, end
 
 
 def _anchor_offset(form: str, uses: dict[str, int]) -> int:

@@ -36,8 +36,9 @@ _TAG = re.compile(r"<[^<>]*>")
 _PYGMENTS = re.compile(r"\\PYZ([a-z]{2})\{\}|\\PY\{[^{}]*\}\{|\}")
 _PYGMENTS_CHARS = {code: char for char, code in PYGMENTS_TEX.items()}
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-# pprint and black split a long string into adjacent literals, one per line.
-_LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1""")
+# pprint and black split a long string into adjacent literals, one per line; list(S) prints
+# a secret as one-character items: both read back as one string.
+_LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1|(['"]),[ \t]*\2""")
 _SPACE = re.compile(r"\s+")
 
 _TRIGGERS = ("\r", "\b", "\x1b", "<", "&", "\t")
@@ -56,13 +57,12 @@ OVERLAP = 8 * 1024
 
 
 def needs_view(text: str) -> bool:
-    """Whether the view can differ from the text in a way that matters.
+    """Whether the view can differ from the text: any whitespace inside it, or a transforming character.
 
-    Without a line break inside the text and without any of the other
-    transforming characters, the view is the text minus spaces, and a
-    secret split by plain spaces is not something a formatter produces.
+    A secret spaced out (``" ".join(S)``, groups of four) reads back as
+    easily as one broken over lines.
     """
-    if text.find("\n", 0, len(text) - 1) >= 0:
+    if " " in text or text.find("\n", 0, len(text) - 1) >= 0:
         return True
     return any(ch in text for ch in _TRIGGERS) or "\\PY" in text
 
@@ -163,7 +163,7 @@ def view_text(text: str, markup: bool = True) -> str:
         text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
     if markup and "\\PY" in text:
         text = _PYGMENTS.sub(_decode_pygments, text)
-    if "\n" in text and ("'" in text or '"' in text):
+    if "'" in text or '"' in text:
         text = _LITERAL_JOIN.sub("", text)
     return "".join(text.split())
 
@@ -200,7 +200,7 @@ class ReadBack:
         if markup and "\\PY" in source:
             chars, starts, ends = _decode(_PYGMENTS, _decode_pygments, chars, starts, ends)
         shown = "".join(chars)  # entities may have brought the quotes or line breaks
-        if "\n" in shown and ("'" in shown or '"' in shown):
+        if "'" in shown or '"' in shown:
             chars, starts, ends = _drop(_LITERAL_JOIN, chars, starts, ends)
         chars, starts, ends = _drop(_SPACE, chars, starts, ends)
         self.text = "".join(chars)
