@@ -134,7 +134,6 @@ class Matcher:
         fragments: Iterable[tuple[str, str]] = (),
         fragment_length: int = DEFAULT_FRAGMENT_LENGTH,
         credentials: bool = False,
-        readback: bool = True,
     ) -> None:
         names: dict[str, str] = {}
         for form, name in forms:
@@ -212,7 +211,6 @@ class Matcher:
         self.replacements: dict[str, str] = {
             name: replacement.format(name=name) for name in set(self.names)
         }
-        self._readback = readback
         self.max_length = max(map(len, self.patterns), default=0)
         # Whether a number's digits can hold a match: only then are numbers in data looked at.
         self.numeric = any(_NUMERIC.issuperset(p) for p in self.patterns)
@@ -289,7 +287,7 @@ class Matcher:
         """
         if not text or not self.active:
             return []
-        if not (self._readback and needs_view(text)):
+        if not needs_view(text):
             return self._find_direct(text)
         if only_spacing(text):
             return self._find_unspaced(text)
@@ -523,7 +521,7 @@ class Matcher:
         index returned for it is its label's name slot.
         """
         held = self._open_form(text, lo)
-        if self._readback and self.patterns:
+        if self.patterns:
             seen = self._open_in_view(text, lo)
             if seen is not None and (held is None or seen[0] < held[0]):
                 held = seen

@@ -467,7 +467,7 @@ _PREFIX_STARTS = frozenset(prefix[:n] for prefix, _ in PREFIXES for n in range(1
 _LONGEST_PREFIX = max(len(prefix) for prefix, _ in PREFIXES)
 
 
-_OPEN_KEY_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|-----BEGIN[ A-Z0-9_-]*\Z")
+_OPEN_KEY_HEADER = re.compile(rf"-----BEGIN {_PEM_LABEL}|-----BEGIN[ A-Z0-9_-]*\Z")
 
 
 def _open_key_block(text: str) -> int | None:

@@ -41,8 +41,6 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _LITERAL_JOIN = re.compile(r"""(['"])[ \t]*\r?\n\s*\1|(['"]),[ \t]*\2""")
 _SPACE = re.compile(r"\s+")
 
-_TRIGGERS = ("\r", "\b", "\x1b", "<", "&", "\t")
-_MARKUP = ("\r", "\b", "\x1b", "<", "&")
 _NON_SPACE = re.compile(r"\S+")
 _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())  # what str.split() and \\s drop
 
@@ -62,14 +60,14 @@ def needs_view(text: str) -> bool:
     A secret spaced out (``" ".join(S)``, groups of four) reads back as
     easily as one broken over lines.
     """
-    if " " in text or text.find("\n", 0, len(text) - 1) >= 0:
+    if " " in text or "\t" in text or text.find("\n", 0, len(text) - 1) >= 0:
         return True
-    return any(ch in text for ch in _TRIGGERS) or "\\PY" in text
+    return has_line_edits(text) or has_markup(text)
 
 
 def only_spacing(text: str) -> bool:
     """Whether the view differs from the text by whitespace alone (most output: logs, prints, tables)."""
-    if any(ch in text for ch in _MARKUP) or "\\PY" in text:
+    if has_line_edits(text) or has_markup(text):
         return False
     return not (("'" in text or '"' in text) and _LITERAL_JOIN.search(text))
 
