@@ -6,6 +6,7 @@ machine; tests that want a working keyring use the `file_keyring` fixture.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -18,13 +19,6 @@ SUPPORT = Path(__file__).parent / "support"
 sys.path.insert(0, str(SUPPORT))
 
 from file_keyring import FileKeyring  # noqa: E402
-
-
-def _reset_caches() -> None:
-    from nbsecrets.core.store import _stores, keys
-
-    _stores.clear()
-    keys.clear_cache()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,12 +59,16 @@ def nbsecrets_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(SUPPORT), os.environ.get("PYTHONPATH")])))
+    # Keys a process has read stay in memory, and each warning is given once a process:
+    # each test starts as a fresh process would.
+    from nbsecrets.core.store import keys
+
+    monkeypatch.setattr(keys, "_cache", {})
+    monkeypatch.setattr(keys, "_warned", set())
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
-    _reset_caches()
     yield home
     keyring.set_keyring(previous)
-    _reset_caches()
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +89,7 @@ def masking_state():
         registry._names.clear()
         registry._names.update(saved_values)
         registry._version += 1
-    masker.config = saved_config
+    masker.configure(**dataclasses.asdict(saved_config))
 
 
 @pytest.fixture

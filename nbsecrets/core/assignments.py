@@ -1,12 +1,14 @@
-"""Turn `KEY`, `KEY=VALUE`, `KEY=-`, `KEY=$VAR`, `--from-dotenv PATH` and
-`--from-json PATH` arguments into one environment mapping, and `--template T`,
-`--setting KEY[,KEY...]` and `--secret KEY[,KEY...]` into which of its keys
-are settings.
+"""The words of `create` and `update`, parsed once for every adapter.
 
-Shared by `nbsecrets create/update` and `%secret create/update`, so both
-accept the same forms, apply them in the order written (the later wins) and
-reject the same mistakes. Where a value comes from (a prompt, stdin, the
-environment) is supplied by the adapter.
+    [STORE:]NAME [KEY | KEY=- | KEY=$VAR | KEY=VALUE | --from-dotenv PATH | --from-json PATH]...
+                 [--template T] [--setting KEY[,KEY...]] [--secret KEY[,KEY...]]
+                 [--store STORE] [--force] [--allow-empty] [-- KEY...]
+
+`nbsecrets create/update`, `%secret create/update` and the panel hand their
+words here raw, so all accept the same forms, apply values in the order
+written (the later wins) and reject the same mistakes, before anyone types
+a value. Where a value comes from (a hidden prompt, stdin, the kernel's
+environment) is the adapter's, given as `Suppliers`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from .errors import AlreadyExistsError, InvalidSecretError, SecretNotFoundError
-from .rules import check_env, check_key, check_name, check_settings, check_value
+from .rules import check_env, check_key, check_settings, check_value, split_keys
+from .store.base import split_reference
 
 if TYPE_CHECKING:
-    from .store import LocalStore, SecretInfo
+    from .store.base import SecretInfo, SecretStore
 
 
 @dataclass(frozen=True)
@@ -54,98 +57,169 @@ TEMPLATES: dict[str, Template] = {
 
 
 def template(name: str) -> Template:
-    try:
-        return TEMPLATES[name.lower()]
-    except KeyError:
-        raise InvalidSecretError(
-            f"Unknown template {name!r}; choose one of: {', '.join(sorted(TEMPLATES))}."
-        ) from None
+    chosen = TEMPLATES.get(name.lower())
+    if chosen is None:
+        raise InvalidSecretError(f"Unknown template {name!r}; choose one of: {', '.join(sorted(TEMPLATES))}.")
+    return chosen
 
 
-def template_keys(name: str) -> tuple[str, ...]:
-    return template(name).keys
+OPTIONS_WITH_ARGUMENT = ("--from-dotenv", "--from-json", "--template", "--setting", "--secret", "--store")
+"""Options of create/update that take one argument (`--opt ARG` or `--opt=ARG`), in their place among the values."""
+FLAGS = ("--force", "--allow-empty")
 
 
-def template_settings(name: str) -> tuple[str, ...]:
-    return template(name).settings
+class ValueForm(NamedTuple):
+    """One place a value comes from, in the order written.
+
+    `how` is "ask" (KEY: a hidden prompt), "stdin" (KEY=-), "environ"
+    (KEY=$VAR, `text` the variable), "inline" (KEY=VALUE, `text` the value),
+    "dotenv" or "json" (`text` the path; `key` is empty).
+    """
+
+    how: str
+    key: str
+    text: str = ""
 
 
-MARK_OPTIONS = ("--setting", "--secret")
-"""Options that say which keys are settings: each takes KEY[,KEY...] and may be repeated."""
+class Suppliers(NamedTuple):
+    """Where an adapter gets values: each None where that form is not available.
+
+    `ask(key)` answers KEY with a hidden prompt; `read_stdin(key)` answers
+    KEY=- (the core drops the one trailing newline `echo` adds); `environ`
+    answers KEY=$VAR (without it `$VAR` is the value as typed, which is what
+    a shell that did not expand it meant); `on_inline(keys)` is told of
+    inline values, to warn that they now sit in a history.
+    """
+
+    ask: Callable[[str], str] | None = None
+    read_stdin: Callable[[str], str] | None = None
+    environ: Mapping[str, str] | None = None
+    on_inline: Callable[[list[str]], None] | None = None
 
 
 @dataclass(frozen=True)
-class Arguments:
-    """What create/update words mean once the options about keys are taken out.
+class WriteRequest:
+    """What a create/update command asks for, before any value is read.
 
-    `tokens` are the value forms for `gather_env` (a template already
-    expanded into its keys); `settings` come from templates and `--setting`,
-    less any key named with `--secret`; `secrets` are the keys named with
-    `--secret`.
+    `settings` come from templates and `--setting`, less any key named with
+    `--secret`; `secrets` are the keys named with `--secret`; a template's
+    keys stand among `forms` as prompts, except keys the command gives itself.
     """
 
-    tokens: tuple[str, ...]
+    command: str
+    name: str
+    store: str | None
+    forms: tuple[ValueForm, ...]
     settings: tuple[str, ...]
     secrets: tuple[str, ...]
+    force: bool = False
+    allow_empty: bool = False
 
 
-def _split_keys(option: str, text: str) -> list[str]:
-    keys = [key.strip() for key in text.split(",") if key.strip()]
-    if not keys:
-        raise InvalidSecretError(f"{option} needs KEY[,KEY...].")
-    return [check_key(key) for key in keys]
+class WriteOutcome(NamedTuple):
+    """What a create/update did: the secret as stored, the keys given values, whether it replaced one."""
+
+    info: "SecretInfo"
+    changed: tuple[str, ...]
+    replaced: bool = False
 
 
-def parse_arguments(tokens: Sequence[str], *, allow_template: bool = True) -> Arguments:
-    """Take `--template`, `--setting` and `--secret` out of create/update words.
+def _value_form(word: str) -> ValueForm:
+    key, has_value, value = word.partition("=")
+    check_key(key)
+    if not has_value:
+        return ValueForm("ask", key)
+    if value == "-":
+        return ValueForm("stdin", key)
+    if value.startswith("$") and len(value) > 1:
+        return ValueForm("environ", key, value[1:])
+    return ValueForm("inline", key, value)
 
-    A template prompts for each of its keys, except those the command names
-    itself (`--template postgres PGHOST=localhost` does not ask for PGHOST
-    only to overwrite the answer). Its settings are defaults that `--secret`
-    overrides; naming the same key with both `--setting` and `--secret` is a
-    contradiction and an error.
+
+def parse_write(command: str, words: Sequence[str], *, store: str | None = None) -> WriteRequest:
+    """Parse the words after `create`/`update` (`store` is a default from a `--store` given earlier).
+
+    NAME is the first word that is not an option or an option's argument;
+    after `--` every word is a KEY form. A template prompts for each of its
+    keys, except those the command names itself (`--template postgres
+    PGHOST=localhost` does not ask for PGHOST only to overwrite the answer).
+    Its settings are defaults that `--secret` overrides; naming a key with
+    both `--setting` and `--secret` is a contradiction and an error.
     """
-    values: list[str | Template] = []  # a Template stands where its keys go
-    explicit: set[str] = set()
+    if command not in ("create", "update"):
+        raise InvalidSecretError(f"parse_write handles create and update, not {command!r}.")
+    name: str | None = None
+    forms: list[ValueForm | Template] = []  # a Template stands where its keys go
     from_template: list[str] = []
     named_settings: list[str] = []
     named_secrets: list[str] = []
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
+    flags: set[str] = set()
+    chosen_store = store
+    position, only_keys = 0, False
+    while position < len(words):
+        word = words[position]
         position += 1
-        option, has_value, value = token.partition("=")
-        if option in ("--from-dotenv", "--from-json") and not has_value:
-            values.append(token)  # its path follows, whatever it looks like
-            if position < len(tokens):
-                values.append(tokens[position])
-                position += 1
+        option, has_argument, argument = word.partition("=")
+        if only_keys or not word.startswith("-"):
+            if name is None and not only_keys:
+                if "=" in word:
+                    raise InvalidSecretError(
+                        f"The secret's name comes first and cannot hold '=', e.g. {command} openai OPENAI_API_KEY."
+                    )
+                name = word
+            else:
+                forms.append(_value_form(word))
             continue
-        if option not in ("--template", *MARK_OPTIONS):
-            values.append(token)
-            if not token.startswith("-"):
-                explicit.add(option)
+        if word == "--":
+            only_keys = True
             continue
-        if not has_value:
-            if position >= len(tokens):
-                wanted = f"a name: {', '.join(sorted(TEMPLATES))}" if option == "--template" else "KEY[,KEY...]"
+        if word in FLAGS:
+            if word == "--force" and command != "create":
+                raise InvalidSecretError("--force is only for create (update never replaces a whole secret).")
+            flags.add(word)
+            continue
+        if option not in OPTIONS_WITH_ARGUMENT:
+            hint = " (options take '--', e.g. --force)" if not word.startswith("--") else ""
+            raise InvalidSecretError(f"Unknown option {option!r} for {command}{hint}.")
+        if not has_argument:
+            if position >= len(words) or (option not in ("--from-dotenv", "--from-json") and words[position].startswith("-")):
+                wanted = {
+                    "--template": f"a name: {', '.join(sorted(TEMPLATES))}",
+                    "--from-dotenv": "a path",
+                    "--from-json": "a path",
+                    "--store": "a store's name",
+                }.get(option, "KEY[,KEY...]")
                 raise InvalidSecretError(f"{option} needs {wanted}.")
-            value = tokens[position]
+            argument = words[position]
             position += 1
-        if option == "--template":
-            if not allow_template:
+        if option == "--from-dotenv":
+            forms.append(ValueForm("dotenv", "", argument))
+        elif option == "--from-json":
+            forms.append(ValueForm("json", "", argument))
+        elif option == "--template":
+            if command != "create":
                 raise InvalidSecretError("--template is only for create.")
-            chosen = template(value)
-            values.append(chosen)
+            chosen = template(argument)
+            forms.append(chosen)
             from_template.extend(chosen.settings)
         elif option == "--setting":
-            named_settings.extend(_split_keys(option, value))
+            named_settings.extend(split_keys(option, argument))
+        elif option == "--secret":
+            named_secrets.extend(split_keys(option, argument))
         else:
-            named_secrets.extend(_split_keys(option, value))
-    expanded: list[str] = []
-    for item in values:
+            if chosen_store is not None and chosen_store != argument:
+                raise InvalidSecretError(f"Two stores were named: {chosen_store!r} and {argument!r}.")
+            chosen_store = argument
+    if name is None:
+        raise InvalidSecretError(f"Name the secret first, e.g. {command} openai OPENAI_API_KEY.")
+    named_store, name = split_reference(name)
+    if named_store is not None and chosen_store is not None and named_store != chosen_store:
+        raise InvalidSecretError(f"Two stores were named: {named_store!r} and {chosen_store!r}.")
+    explicit = {form.key for form in forms if isinstance(form, ValueForm)}
+    expanded: list[ValueForm] = []
+    for item in forms:
         if isinstance(item, Template):
-            expanded.extend(key for key in item.keys if key not in explicit)
+            expanded.extend(ValueForm("ask", key) for key in item.keys if key not in explicit)
         else:
             expanded.append(item)
     both = [key for key in dict.fromkeys(named_settings) if key in named_secrets]
@@ -153,7 +227,14 @@ def parse_arguments(tokens: Sequence[str], *, allow_template: bool = True) -> Ar
         raise InvalidSecretError(f"{', '.join(both)}: named with both --setting and --secret.")
     secrets = tuple(dict.fromkeys(named_secrets))
     settings = tuple(key for key in dict.fromkeys([*from_template, *named_settings]) if key not in secrets)
-    return Arguments(tuple(expanded), settings, secrets)
+    if not expanded and (command == "create" or not (settings or secrets)):
+        raise InvalidSecretError(
+            "Nothing to store: give KEY, KEY=-, KEY=$VAR, KEY=VALUE, --from-dotenv PATH, --from-json PATH or --template T."
+        )
+    return WriteRequest(
+        command, name, named_store or chosen_store, tuple(expanded), settings, secrets,
+        force="--force" in flags, allow_empty="--allow-empty" in flags,
+    )
 
 
 def read_json_file(path: str | Path) -> dict[str, str]:
@@ -164,7 +245,7 @@ def read_json_file(path: str | Path) -> dict[str, str]:
     except FileNotFoundError:
         raise SecretNotFoundError(f"JSON file not found: {file}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidSecretError(f"Cannot read {file}: {exc}") from None
+        raise InvalidSecretError(f"Cannot read {file}: {type(exc).__name__}.") from None
     except json.JSONDecodeError as exc:
         raise InvalidSecretError(f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
     if not isinstance(data, dict):
@@ -175,86 +256,98 @@ def read_json_file(path: str | Path) -> dict[str, str]:
         raise InvalidSecretError(f"{file}: {exc}") from None
 
 
-def gather_env(
-    tokens: Sequence[str],
+def _read_file(form: ValueForm) -> dict[str, str]:
+    if form.how == "json":
+        return read_json_file(form.text)
+    from .dotenv_file import find_dotenv_file, read_dotenv_file
+
+    return read_dotenv_file(find_dotenv_file(form.text))
+
+
+def _refuse_empty(key: str, where: str = "") -> None:
+    raise InvalidSecretError(
+        f"The value of {key}{where} is empty, and nothing was stored. Give a value, "
+        "or add --allow-empty to store an empty one."
+    )
+
+
+def collect(
+    request: WriteRequest,
+    suppliers: Suppliers,
     *,
-    ask: Callable[[str], str] | None = None,
-    read_stdin: Callable[[str], str] | None = None,
-    environ: Mapping[str, str] | None = None,
-    on_inline: Callable[[list[str]], None] | None = None,
     before_prompts: Callable[[list[str]], None] | None = None,
+    settings: Iterable[str] = (),
 ) -> dict[str, str]:
-    """Collect values in the order written, the later winning.
+    """The values, in the order written, the later winning.
 
-    `ask(key)` answers `KEY` (a hidden prompt); `read_stdin(key)` answers
-    `KEY=-`; `environ` answers `KEY=$VAR`; `on_inline(keys)` is told of the
-    inline `KEY=VALUE`s (so the adapter can warn that those values now sit in
-    a history). Everything that can be checked — keys, files, variables, a
-    second `KEY=-`, a form nobody can answer — is checked before the first
-    prompt, so a typo never costs retyping a secret; `before_prompts(keys)`
-    gets the keys the result will have, to check more at that moment.
+    Everything that can be checked (files, variables, a second `KEY=-`, a
+    form nobody can answer, an empty value given inline) is checked before
+    the first prompt, so a typo never costs retyping a secret;
+    `before_prompts(keys)` gets the keys the result will have, to check more
+    at that moment. An inline value of a setting (the request's, or one of
+    `settings`, those the secret already has) is no harm in a history and is
+    not reported to `on_inline`.
     """
-    plan: list[tuple[str, str, object]] = []  # (how, key, payload)
-    inline: list[str] = []
+    allow_empty = request.allow_empty
+    unwarned = {*request.settings, *settings} - set(request.secrets)
+    ready: list[tuple[ValueForm, dict[str, str] | str | None]] = []
     stdin_key: str | None = None
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
-        position += 1
-        option, has_value, value = token.partition("=")
-        if option in ("--from-dotenv", "--from-json"):
-            if not has_value:
-                if position >= len(tokens):
-                    raise InvalidSecretError(f"{option} needs a path.")
-                value = tokens[position]
-                position += 1
-            if option == "--from-dotenv":
-                from .dotenv_file import find_dotenv_file, read_dotenv_file
-
-                loaded = read_dotenv_file(find_dotenv_file(value))
-            else:
-                loaded = read_json_file(value)
-            plan.append(("file", option, loaded))
-            continue
-        if token.startswith("-"):
-            raise InvalidSecretError(f"Unknown option {option!r}.")
-        key = check_key(option)
-        if not has_value:
-            if ask is None:
-                raise InvalidSecretError(f"{key}: no value given, and no way to prompt for it here.")
-            plan.append(("ask", key, None))
-        elif value == "-" and read_stdin is not None:
+    inline: list[str] = []
+    for form in request.forms:
+        if form.how in ("dotenv", "json"):
+            loaded = _read_file(form)
+            if not allow_empty:
+                for key, value in loaded.items():
+                    if value == "":
+                        _refuse_empty(key, f" in {form.text}")
+            ready.append((form, loaded))
+        elif form.how == "ask":
+            if suppliers.ask is None:
+                raise InvalidSecretError(f"{form.key}: no value given, and no way to prompt for it here.")
+            ready.append((form, None))
+        elif form.how == "stdin" and suppliers.read_stdin is not None:
             if stdin_key is not None:
-                raise InvalidSecretError(f"Only one KEY=- per command: standard input holds one value ({stdin_key}, {key}).")
-            stdin_key = key
-            plan.append(("stdin", key, None))
-        elif value.startswith("$") and environ is not None:
-            variable = value[1:]
-            if variable not in environ:
-                raise InvalidSecretError(f"{key}=${variable}: {variable} is not set in the environment.")
-            plan.append(("value", key, check_value(key, environ[variable])))
-        else:
-            inline.append(key)
-            plan.append(("value", key, check_value(key, value)))
+                raise InvalidSecretError(
+                    f"Only one KEY=- per command: standard input holds one value ({stdin_key}, {form.key})."
+                )
+            stdin_key = form.key
+            ready.append((form, None))
+        elif form.how == "environ" and suppliers.environ is not None:
+            if form.text not in suppliers.environ:
+                raise InvalidSecretError(f"{form.key}=${form.text}: {form.text} is not set in the environment.")
+            ready.append((form, _checked(form.key, suppliers.environ[form.text], allow_empty, f" (${form.text})")))
+        else:  # inline, or a form this adapter takes literally (`KEY=-` where there is no stdin)
+            literal = {"stdin": "-", "environ": "$" + form.text}.get(form.how, form.text)
+            if form.key not in unwarned:
+                inline.append(form.key)
+            ready.append((form, _checked(form.key, literal, allow_empty)))
     if before_prompts is not None:
         planned: dict[str, None] = {}
-        for how, key, payload in plan:
-            planned.update(dict.fromkeys(payload) if how == "file" else {key: None})  # type: ignore[call-overload]
+        for form, payload in ready:
+            planned.update(dict.fromkeys(payload) if isinstance(payload, dict) else {form.key: None})
         before_prompts(list(planned))
-    if inline and on_inline is not None:
-        on_inline(inline)
+    if inline and suppliers.on_inline is not None:
+        suppliers.on_inline(inline)
 
     env: dict[str, str] = {}
-    for how, key, payload in plan:
-        if how == "file":
-            env.update(payload)  # type: ignore[arg-type]
-        elif how == "ask":
-            env[key] = check_value(key, ask(key))  # type: ignore[misc]
-        elif how == "stdin":
-            env[key] = check_value(key, _strip_one_newline(read_stdin(key)))  # type: ignore[misc]
+    for form, payload in ready:
+        if isinstance(payload, dict):
+            env.update(payload)
+        elif form.how == "ask" and payload is None:
+            env[form.key] = _checked(form.key, suppliers.ask(form.key), allow_empty)  # type: ignore[misc]
+        elif form.how == "stdin" and payload is None:
+            text = _strip_one_newline(suppliers.read_stdin(form.key))  # type: ignore[misc]
+            env[form.key] = _checked(form.key, text, allow_empty, " on standard input")
         else:
-            env[key] = payload  # type: ignore[assignment]
+            env[form.key] = payload  # type: ignore[assignment]
     return env
+
+
+def _checked(key: str, value: str, allow_empty: bool, where: str = "") -> str:
+    check_value(key, value)
+    if value == "" and not allow_empty:
+        _refuse_empty(key, where)
+    return value
 
 
 def _strip_one_newline(text: str) -> str:
@@ -265,46 +358,46 @@ def _strip_one_newline(text: str) -> str:
     return text
 
 
-def _check_marks(arguments: Arguments, keys: Iterable[str], owner: str) -> None:
+def _check_marks(request: WriteRequest, keys: Iterable[str], owner: str) -> None:
     """Every key named by --setting or --secret must be a key of the secret (a template's always are)."""
     keys = list(keys)
-    check_settings(arguments.settings, keys, owner, what="--setting")
-    check_settings(arguments.secrets, keys, owner, what="--secret")
+    check_settings(request.settings, keys, owner, what="--setting")
+    check_settings(request.secrets, keys, owner, what="--secret")
 
 
-def create_from_arguments(
-    store: "LocalStore", name: str, tokens: Sequence[str], *, overwrite: bool = False, **suppliers: Any
-) -> "SecretInfo":
-    """`create NAME ...` for every adapter: an existing secret, or a --setting naming a key
-    that is not given, is refused before anyone types a value."""
-    check_name(name)
-    arguments = parse_arguments(tokens, allow_template=True)
-    if not overwrite and store.exists(name):
-        raise AlreadyExistsError(
-            f"Secret {name!r} already exists. Use update to change some of its keys, or --force to replace it."
-        )
-    owner = f"secret {name!r}"
-    env = gather_env(arguments.tokens, before_prompts=lambda keys: _check_marks(arguments, keys, owner), **suppliers)
-    return store.create(name, env, overwrite=overwrite, settings=arguments.settings)
+def _store_of(request: WriteRequest, store: "SecretStore | None") -> "SecretStore":
+    if store is not None:
+        return store
+    from .store import get_store
+
+    return get_store(request.store)
 
 
-def update_from_arguments(
-    store: "LocalStore", name: str, tokens: Sequence[str], **suppliers: Any
-) -> tuple["SecretInfo", list[str]]:
-    """`update NAME ...` for every adapter: a missing secret, or a --setting/--secret naming
-    a key it will not have, is reported before anyone types a value.
+def create_secret(request: WriteRequest, suppliers: Suppliers, store: "SecretStore | None" = None) -> WriteOutcome:
+    """`create`: an existing secret (without --force), or a --setting naming a key that is
+    not given, is refused before anyone types a value."""
+    target = _store_of(request, store)
+    existed = target.exists(request.name)
+    if existed and not request.force:
+        raise AlreadyExistsError(request.name)
+    owner = f"secret {request.name!r}"
+    env = collect(request, suppliers, before_prompts=lambda keys: _check_marks(request, keys, owner))
+    info = target.create(request.name, env, overwrite=request.force, settings=request.settings)
+    return WriteOutcome(info, tuple(env), existed)
 
-    `--setting` and `--secret` alone (no values) move keys between the two
-    sides without retyping them. Returns the secret's info and the keys that
-    were given values.
-    """
-    arguments = parse_arguments(tokens, allow_template=False)
-    existing = store.info(name).keys
-    owner = f"secret {name!r}"
-    env = gather_env(
-        arguments.tokens,
-        before_prompts=lambda keys: _check_marks(arguments, [*existing, *keys], owner),
-        **suppliers,
+
+def update_secret(request: WriteRequest, suppliers: Suppliers, store: "SecretStore | None" = None) -> WriteOutcome:
+    """`update`: a missing secret, or a --setting/--secret naming a key it will not have, is
+    reported before anyone types a value. `--setting`/`--secret` alone move keys between
+    the two sides without retyping them."""
+    target = _store_of(request, store)
+    existing = target.info(request.name)
+    owner = f"secret {request.name!r}"
+    env = collect(
+        request,
+        suppliers,
+        before_prompts=lambda keys: _check_marks(request, [*existing.keys, *keys], owner),
+        settings=existing.settings,
     )
-    info = store.update(name, env, settings=arguments.settings, secrets=arguments.secrets)
-    return info, list(env)
+    info = target.update(request.name, env, settings=request.settings, secrets=request.secrets)
+    return WriteOutcome(info, tuple(env))

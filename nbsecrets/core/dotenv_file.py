@@ -8,6 +8,7 @@ line is an error naming the file and line, and interpolation is opt-in.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -17,22 +18,57 @@ from .errors import DotenvError, SecretNotFoundError
 from .rules import KEY_PATTERN, check_value
 
 
-def find_dotenv_file(path: str | Path | None = None, filename: str = ".env") -> Path:
-    """Locate the file: a given file, `filename` inside a given directory, or the
-    nearest `filename` from the working directory upwards."""
-    if path is not None:
-        candidate = Path(path).expanduser()
-        if candidate.is_dir():
-            candidate = candidate / filename
-        if not candidate.is_file():
-            raise SecretNotFoundError(f".env file not found: {candidate}")
-        return candidate.resolve()
-    start = Path.cwd().resolve()
+def is_dotenv_name(name: str, filename: str = ".env") -> bool:
+    """Whether a file called `name` is a .env file in its own right rather than a place to start from.
+
+    `filename` itself, a name ending in `.env` (`.env`, `prod.env`) or one
+    starting with `.env.`, `.env-` or `.env_` (`.env.local`, `.env-dev`).
+    `.envrc` (direnv's shell script) and `settings.py` are not.
+    """
+    return name == filename or name.endswith(".env") or name.startswith((".env.", ".env-", ".env_"))
+
+
+def find_dotenv_file(
+    path: str | os.PathLike[str] | None = None, filename: str = ".env", *, search_from_files: bool = False
+) -> Path:
+    """Locate the .env file to read: the one place that decides, for the Python API and the command line.
+
+    A directory, or no path (the working directory), is where a search for
+    `filename` starts, going up through the parents: that is how a project's
+    `.env` is found from anywhere inside it. A file is read as named, the way
+    `--from-dotenv FILE` imports the file it is given. With
+    `search_from_files` (`Secret.from_dotenv`, following Modal) a file that is
+    not a .env file by its name (`is_dotenv_name`), such as a module's
+    `__file__`, is a starting point instead: its directory is searched.
+    Nothing found is an error, never an empty result, so a missing file
+    cannot pass for a missing key later.
+    """
+    if path is None:
+        return _search_upwards(Path.cwd().resolve(), filename)
+    given = Path(path).expanduser()
+    if given.is_dir():
+        return _search_upwards(given.resolve(), filename)
+    if given.is_file():
+        if not search_from_files or is_dotenv_name(given.name, filename):
+            return given.resolve()
+        return _search_upwards(given.absolute().parent.resolve(), filename)
+    if given.exists():
+        raise SecretNotFoundError(f"{given.absolute()} is neither a file nor a directory; pass a .env file or a directory.")
+    raise SecretNotFoundError(
+        f"{given.absolute()} does not exist: pass an existing .env file, "
+        f"or a directory to search upwards from for {filename}."
+    )
+
+
+def _search_upwards(start: Path, filename: str) -> Path:
     for directory in (start, *start.parents):
         candidate = directory / filename
         if candidate.is_file():
             return candidate
-    raise SecretNotFoundError(f"No {filename} file found in {start} or any directory above it.")
+    raise SecretNotFoundError(
+        f"No {filename} file found in {start} or any directory above it. "
+        f"Create {filename} there (or in a parent), or pass the path of the file to read."
+    )
 
 
 def read_dotenv_file(path: Path, *, interpolate: bool = False) -> dict[str, str]:

@@ -13,7 +13,7 @@ import inspect
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, MutableMapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, MutableMapping, NamedTuple, TypeVar
 
 from .secret import Secret
 
@@ -75,11 +75,16 @@ def resolve_all(secrets: Iterable[Secret]) -> list[tuple[Secret, dict[str, str]]
     return resolved
 
 
-def merge(resolved: list[tuple[Secret, dict[str, str]]], before: Callable[[str], str | None]) -> tuple[dict[str, str], LoadReport]:
+def merge(
+    resolved: list[tuple[Secret, dict[str, str]]],
+    before: Callable[[str], str | None],
+    environ: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str], LoadReport]:
     """Combine resolved sources in order, the later winning, and describe who overrode whom.
 
     `before(key)` names what held a key before this load (a source label,
-    'environment', or None).
+    'environment', or None). A value equal to what `environ` already holds
+    overrides nothing (`--env FOO` copies FOO onto itself).
     """
     final: dict[str, str] = {}
     origin: dict[str, str] = {}
@@ -89,11 +94,26 @@ def merge(resolved: list[tuple[Secret, dict[str, str]]], before: Callable[[str],
         settings = set(secret.settings or ())
         for key, value in env.items():
             overrode[key] = origin[key] if key in origin else before(key)
+            if overrode[key] == ENVIRONMENT and environ is not None and environ.get(key) == value:
+                overrode[key] = None
             final[key] = value
             origin[key] = secret.label
             setting[key] = key in settings
     report = LoadReport(LoadedKey(key, origin[key], overrode[key], setting[key]) for key in final)
     return final, report
+
+
+class _Layer(NamedTuple):
+    source: str
+    value: str
+    setting: bool
+
+
+class _Stack(NamedTuple):
+    """A key's value before nbsecrets, and every loaded source that set it, newest last."""
+
+    base: str | None
+    layers: list[_Layer]
 
 
 class SessionEnvironment:
@@ -103,23 +123,23 @@ class SessionEnvironment:
     def __init__(self, environ: MutableMapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._lock = threading.RLock()
-        # key -> (value before nbsecrets, [(source label, value, is a setting), ...] newest last)
-        self._layers: dict[str, tuple[str | None, list[tuple[str, str, bool]]]] = {}
+        self._layers: dict[str, _Stack] = {}
 
     def load(self, *secrets: Secret) -> LoadReport:
         resolved = resolve_all(secrets)
+        reloaded = {secret.label for secret in secrets}
         with self._lock:
-            final, report = merge(resolved, self._holder)
+            final, report = merge(resolved, lambda key: self._holder(key, reloaded), self._environ)
             # Every source becomes a layer, not just the winner, so unloading the
             # top one uncovers the next one down.
             for secret, env in resolved:
                 settings = set(secret.settings or ())
                 for key, value in env.items():
                     if key not in self._layers:
-                        self._layers[key] = (self._environ.get(key), [])
-                    layers = self._layers[key][1]
-                    layers[:] = [layer for layer in layers if layer[0] != secret.label]
-                    layers.append((secret.label, value, key in settings))
+                        self._layers[key] = _Stack(self._environ.get(key), [])
+                    layers = self._layers[key].layers
+                    layers[:] = [layer for layer in layers if layer.source != secret.label]
+                    layers.append(_Layer(secret.label, value, key in settings))
             for key, value in final.items():
                 self._environ[key] = value
         return report
@@ -130,13 +150,13 @@ class SessionEnvironment:
         with self._lock:
             for key in list(self._layers):
                 base, layers = self._layers[key]
-                kept = [layer for layer in layers if sources and layer[0] not in sources]
+                kept = [layer for layer in layers if sources and layer.source not in sources]
                 if len(kept) == len(layers):
                     continue
                 changed.append(key)
                 if kept:
                     layers[:] = kept
-                    self._environ[key] = kept[-1][1]
+                    self._environ[key] = kept[-1].value
                 else:
                     del self._layers[key]
                     _restore(self._environ, key, base)
@@ -147,22 +167,31 @@ class SessionEnvironment:
         with self._lock:
             entries = []
             for key, (base, layers) in self._layers.items():
-                under = layers[-2][0] if len(layers) > 1 else (ENVIRONMENT if base is not None else None)
-                entries.append(LoadedKey(key, layers[-1][0], under, layers[-1][2]))
+                top = layers[-1]
+                if len(layers) > 1:
+                    under: str | None = layers[-2].source
+                else:
+                    under = ENVIRONMENT if base is not None and base != top.value else None
+                entries.append(LoadedKey(key, top.source, under, top.setting))
             return LoadReport(entries)
 
     def sources(self) -> list[str]:
         """Labels of the sources that still provide at least one key."""
         with self._lock:
             seen: dict[str, None] = {}
-            for _, layers in self._layers.values():
-                for label, *_ in layers:
-                    seen[label] = None
+            for stack in self._layers.values():
+                for layer in stack.layers:
+                    seen[layer.source] = None
             return list(seen)
 
-    def _holder(self, key: str) -> str | None:
-        if key in self._layers:
-            return self._layers[key][1][-1][0]
+    def _holder(self, key: str, reloaded: set[str]) -> str | None:
+        """What holds `key` under the sources being loaded now (a reload replaces itself, it overrides nothing)."""
+        stack = self._layers.get(key)
+        if stack is not None:
+            for layer in reversed(stack.layers):
+                if layer.source not in reloaded:
+                    return layer.source
+            return ENVIRONMENT if stack.base is not None else None
         return ENVIRONMENT if key in self._environ else None
 
 
@@ -190,6 +219,11 @@ def unload(*sources: str) -> list[str]:
     return session.unload(*sources)
 
 
+def status() -> LoadReport:
+    """Each key `load` has set, its source, and what it overrode."""
+    return session.status()
+
+
 class with_secrets:
     """Secrets in os.environ for one block or call, restored exactly afterwards.
 
@@ -202,13 +236,12 @@ class with_secrets:
     def __init__(self, *secrets: Secret) -> None:
         self._secrets = secrets
         self._saved: list[tuple[str, str | None]] | None = None
-        self.report: LoadReport | None = None
 
     def __enter__(self) -> LoadReport:
         if self._saved is not None:
             raise RuntimeError("This with_secrets block is already active; create a new one to nest.")
         resolved = resolve_all(self._secrets)
-        final, report = merge(resolved, lambda key: ENVIRONMENT if key in os.environ else None)
+        final, report = merge(resolved, lambda key: ENVIRONMENT if key in os.environ else None, os.environ)
         saved = [(key, os.environ.get(key)) for key in final]
         self._saved = saved
         try:
@@ -216,7 +249,6 @@ class with_secrets:
         except BaseException:
             self._restore()
             raise
-        self.report = report
         return report
 
     def __exit__(self, *exc_info: object) -> None:

@@ -22,7 +22,7 @@ class InvalidSecretError(NbSecretsError, ValueError):
 
 
 class SecretNotFoundError(NbSecretsError, LookupError):
-    """A stored secret or a .env file that was asked for does not exist."""
+    """A stored secret, a store or a .env file that was asked for does not exist."""
 
     def __init__(self, message: str, *, name: str | None = None, suggestions: Iterable[str] = ()):
         self.name = name
@@ -47,6 +47,13 @@ class MissingKeysError(NbSecretsError, LookupError):
 class AlreadyExistsError(NbSecretsError):
     """Creating a secret that exists; pass overwrite/--force to replace it."""
 
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(
+            f"Secret {name!r} already exists. Use update to change some of its keys, "
+            "or --force (overwrite=True in Python) to replace it."
+        )
+
 
 class DotenvError(InvalidSecretError):
     """A .env file has lines that cannot be parsed (python-dotenv would skip them silently)."""
@@ -58,6 +65,10 @@ class KeyUnavailableError(NbSecretsError):
 
 class VaultCorruptError(NbSecretsError):
     """The vault file is truncated, damaged or was tampered with; it is left as it is."""
+
+
+class CancelledError(NbSecretsError):
+    """The user stopped at a prompt or a question (Ctrl-C, Ctrl-D); nothing was changed."""
 
 
 class NbSecretsWarning(UserWarning):

@@ -53,9 +53,6 @@ class SecretRegistry:
     def __contains__(self, value: object) -> bool:
         return value in self._names
 
-    def __len__(self) -> int:
-        return len(self._names)
-
 
 registry = SecretRegistry()
 """The process-wide registry."""

@@ -25,13 +25,13 @@ def _shown(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_name(name: Any) -> str:
-    """A secret name: 1-64 characters of letters, digits, '.', '_' and '-'."""
+def check_name(name: Any, *, what: str = "secret name") -> str:
+    """A secret's (or a store's) name: 1-64 characters of letters, digits, '.', '_' and '-'."""
     if not isinstance(name, str):
-        raise InvalidSecretError(f"A secret name must be a string, not {type(name).__name__}.")
+        raise InvalidSecretError(f"A {what} must be a string, not {type(name).__name__}.")
     if not NAME_PATTERN.fullmatch(name):
         raise InvalidSecretError(
-            f"Invalid secret name {_shown(name)!r}: use 1-64 characters of letters, digits, '.', '_' and '-'."
+            f"Invalid {what} {_shown(name)!r}: use 1-64 characters of letters, digits, '.', '_' and '-'."
         )
     return name
 
@@ -79,15 +79,22 @@ def check_env(env: Mapping[Any, Any], *, drop_none: bool = False) -> dict[str, s
     return checked
 
 
+def split_keys(option: str, text: str) -> list[str]:
+    """`KEY[,KEY...]` as an option takes it (`--setting PGHOST,PGPORT`); empty is an error, not nothing."""
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    if not keys:
+        raise InvalidSecretError(f"{option} needs KEY[,KEY...].")
+    return [check_key(key) for key in keys]
+
+
 def check_keys(keys: Any, what: str) -> tuple[str, ...]:
     """A list of key names. A lone string is refused: iterating it would
     silently turn "PGHOST" into the keys "P", "G", ..."""
     if isinstance(keys, str):
         raise InvalidSecretError(f"{what} must be a list of key names, not a single string.")
-    try:
-        return tuple(check_key(key) for key in keys)
-    except TypeError:
-        raise InvalidSecretError(f"{what} must be a list of key names, not {type(keys).__name__}.") from None
+    if not isinstance(keys, Iterable):
+        raise InvalidSecretError(f"{what} must be a list of key names, not {type(keys).__name__}.")
+    return tuple(check_key(key) for key in keys)
 
 
 def check_settings(settings: Any, keys: Iterable[str], owner: str, *, what: str = "settings") -> tuple[str, ...]:

@@ -13,11 +13,15 @@ unreadable wherever it appears.
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Mapping, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Tuple, Union
 
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
-from .rules import check_env, check_keys, check_name, check_settings
+from .rules import check_env, check_keys, check_settings
+from .store.base import LOCAL, reference, split_reference
+
+if TYPE_CHECKING:
+    from .store.base import SecretStore
 
 Resolved = Union[Mapping[str, str], Tuple[Mapping[str, str], Iterable[str]]]
 """What a resolver returns: the variables, or the variables and which keys are settings."""
@@ -52,16 +56,26 @@ class Secret:
     # -- constructors -------------------------------------------------------
 
     @classmethod
-    def from_name(cls, name: str, *, required_keys: Iterable[str] = ()) -> "Secret":
-        """A secret kept in the store, looked up when the secret is loaded (its settings with it)."""
-        check_name(name)
+    def from_name(
+        cls, name: str, *, store: "str | SecretStore | None" = None, required_keys: Iterable[str] = ()
+    ) -> "Secret":
+        """A secret kept in a store, read when the secret is loaded (its settings with it).
+
+        `store` is a store's name or a store; by default the local vault.
+        `name` may name its store itself, as `STORE:NAME` (the form sources use).
+        """
+        named, name = split_reference(name)
+        chosen = store if isinstance(store, str) or store is None else store.name
+        if named is not None and chosen is not None and named != chosen:
+            raise InvalidSecretError(f"{named}:{name} names the store {named!r}, but store={chosen!r} was given.")
+        store_name = named or chosen or LOCAL
 
         def resolve() -> Resolved:
             from .store import get_store
 
-            return get_store().read(name)
+            return (get_store(store_name) if store is None or isinstance(store, str) else store).read(name)
 
-        return cls("name", name, resolve, required_keys=required_keys)
+        return cls("name", reference(store_name, name), resolve, required_keys=required_keys)
 
     @classmethod
     def from_dict(cls, env: Mapping[str, str | None], *, settings: Iterable[str] = ()) -> "Secret":
@@ -84,18 +98,28 @@ class Secret:
         required_keys: Iterable[str] = (),
         interpolate: bool = False,
     ) -> "Secret":
-        """A .env file: `path` is a file or a directory; without it the nearest
-        `filename` from the working directory upwards. The file must exist now;
-        it is read when the secret is loaded."""
-        from .dotenv_file import find_dotenv_file, read_dotenv_file
+        """A .env file, found the way Modal finds it, so `Secret.from_dotenv(__file__)` means the same here.
 
-        found = find_dotenv_file(path, filename)
-        return cls(
-            "dotenv",
-            f"dotenv:{found}",
-            lambda: read_dotenv_file(found, interpolate=interpolate),
-            required_keys=required_keys,
-        )
+        `path` is where the search starts: a directory, or a file whose
+        directory it is (a module's `__file__`); the nearest `filename` in it
+        or a parent wins. Without `path` the search starts in the working
+        directory. One addition: a file that is a .env file by its name is
+        read directly, since whoever names `prod.env` means that file. That
+        is a name equal to `filename`, ending in `.env` (`.env`, `prod.env`),
+        or starting with `.env.`, `.env-` or `.env_` (`.env.local`,
+        `.env-dev`); anything else (`settings.py`, `.envrc`) starts a search.
+
+        Where Modal yields an empty secret, nothing found here raises
+        `SecretNotFoundError` naming where the search started and the file
+        it looked for: a missing file would otherwise surface much later as a
+        missing key. A `path` that does not exist is an error too. The file
+        must exist now; it is read when the secret is loaded, so edits made in
+        between count.
+        """
+        from .dotenv_file import find_dotenv_file
+
+        found = find_dotenv_file(path, filename, search_from_files=True)
+        return dotenv_secret(found, interpolate=interpolate, required_keys=required_keys)
 
     @classmethod
     def from_local_environ(cls, env_keys: Iterable[str]) -> "Secret":
@@ -174,3 +198,15 @@ class Secret:
         return f"<Secret {self.kind} {self.label!r} keys={keys}{settings}>"
 
     __str__ = __repr__
+
+
+def dotenv_secret(found: "os.PathLike[str]", *, interpolate: bool = False, required_keys: Iterable[str] = ()) -> Secret:
+    """The Secret of a .env file already located (`--dotenv FILE` reads the file it names, as is)."""
+    from pathlib import Path
+
+    from .dotenv_file import read_dotenv_file
+
+    path = Path(found)
+    return Secret(
+        "dotenv", f"dotenv:{path}", lambda: read_dotenv_file(path, interpolate=interpolate), required_keys=required_keys
+    )

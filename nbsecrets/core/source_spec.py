@@ -1,36 +1,57 @@
 """One line of sources -> a list of Secrets, shared by the CLI and the magics.
 
-    openai-keys --dotenv [PATH] --dict VARIABLE --env KEY[,KEY...] --required KEY[,KEY...]
+    openai-keys team:db-creds --dotenv [PATH] --dict VARIABLE --env KEY[,KEY...] --required KEY[,KEY...]
 
 Sources keep the order written (the later wins where two define a key);
-`--required` applies to the source just before it.
+`--required` applies to the source just before it. A stored secret is named
+`NAME` (in the default store) or `STORE:NAME`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
     from .secret import Secret
 
 from .errors import InvalidSecretError
+from .rules import KEY_PATTERN, split_keys
 
-USAGE = "NAME | --dotenv[=PATH] | --dict VARIABLE | --env KEY[,KEY...], each optionally followed by --required KEY[,KEY...]"
+USAGE = (
+    "[STORE:]NAME | --dotenv[=PATH] | --dict VARIABLE | --env KEY[,KEY...], "
+    "each optionally followed by --required KEY[,KEY...]"
+)
 
-
-def _split_keys(text: str) -> list[str]:
-    return [key.strip() for key in text.split(",") if key.strip()]
+_LOOKS_LIKE_PAIR = re.compile(rf"{KEY_PATTERN.pattern}=")
 
 
 def _looks_like_path(token: str) -> bool:
     return os.sep in token or "/" in token or token.endswith(".env") or token.startswith(".") or os.path.exists(token)
 
 
-def parse_sources(tokens: Sequence[str], namespace: Mapping[str, Any] | None = None) -> list["Secret"]:
-    """Build Secrets from tokens; `namespace` resolves --dict VARIABLE (the magics' user namespace)."""
-    from .secret import Secret  # on first use, so adapters that only show USAGE stay light
+def _refuse_inline_values(tokens: Sequence[str]) -> None:
+    """A KEY=VALUE among sources would otherwise be quoted back as a bad name, value included."""
+    for token in tokens:
+        body = token.partition("=")[2] if token.startswith("--") else token  # --env=KEY=VALUE too
+        if _LOOKS_LIKE_PAIR.match(body):
+            key = body.partition("=")[0]
+            raise InvalidSecretError(
+                f"Sources are names of secrets or files, not KEY=VALUE ({key}=...): "
+                "store the value first, or use --dotenv or --env."
+            )
 
+
+def parse_sources(
+    tokens: Sequence[str], namespace: Mapping[str, Any] | None = None, *, store: str | None = None
+) -> list["Secret"]:
+    """Build Secrets from tokens; `namespace` resolves --dict VARIABLE (the magics' user namespace);
+    `store` is where a bare NAME is looked up (default: the local vault)."""
+    from .dotenv_file import find_dotenv_file  # on first use, so adapters that only show USAGE stay light
+    from .secret import Secret, dotenv_secret
+
+    _refuse_inline_values(tokens)
     secrets: list[Secret] = []
     position = 0
 
@@ -50,7 +71,7 @@ def parse_sources(tokens: Sequence[str], namespace: Mapping[str, Any] | None = N
             if not has_value and position < len(tokens) and not tokens[position].startswith("--") and _looks_like_path(tokens[position]):
                 path = tokens[position]
                 position += 1
-            secrets.append(Secret.from_dotenv(path))
+            secrets.append(dotenv_secret(find_dotenv_file(path)))  # a file named here is read as named
         elif option == "--dict":
             variable = value if has_value else argument("--dict")
             if namespace is None:
@@ -62,15 +83,16 @@ def parse_sources(tokens: Sequence[str], namespace: Mapping[str, Any] | None = N
                 raise InvalidSecretError(f"--dict {variable}: expected a dict, found {type(mapping).__name__}.")
             secrets.append(Secret.from_dict(mapping).relabelled(f"dict:{variable}"))
         elif option == "--env":
-            keys = _split_keys(value if has_value else argument("--env"))
+            keys = split_keys("--env", value if has_value else argument("--env"))
             secrets.append(Secret.from_local_environ(keys).relabelled("env:" + ",".join(keys)))
         elif option == "--required":
-            keys = _split_keys(value if has_value else argument("--required"))
+            keys = split_keys("--required", value if has_value else argument("--required"))
             if not secrets:
                 raise InvalidSecretError("--required must follow the source it applies to.")
             secrets[-1] = secrets[-1].with_required_keys(keys)
         elif token.startswith("-"):
             raise InvalidSecretError(f"Unknown source option {token!r}. Sources: {USAGE}")
         else:
-            secrets.append(Secret.from_name(token))
+            named = ":" in token
+            secrets.append(Secret.from_name(token, store=None if named else store))
     return secrets

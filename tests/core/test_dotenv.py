@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nbsecrets import DotenvError, Secret, SecretNotFoundError
+from nbsecrets.core.dotenv_file import find_dotenv_file, is_dotenv_name
 
 
 def write(path: Path, text: str) -> Path:
@@ -34,7 +35,7 @@ def test_custom_filename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_missing_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(SecretNotFoundError, match="not found"):
+    with pytest.raises(SecretNotFoundError, match="nope.env does not exist"):
         Secret.from_dotenv(tmp_path / "nope.env")
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -43,6 +44,104 @@ def test_missing_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         pytest.skip("a .env exists above the temporary directory")
     with pytest.raises(SecretNotFoundError, match="No .env file found"):
         Secret.from_dotenv()
+
+
+def no_dotenv_above(directory: Path, filename: str = ".env") -> None:
+    if any((parent / filename).is_file() for parent in directory.parents):
+        pytest.skip(f"a {filename} exists above the temporary directory")
+
+
+def test_a_modules_file_starts_the_search_in_its_directory(tmp_path: Path) -> None:
+    """Modal's `Secret.from_dotenv(__file__)`: the project's .env above the module is found."""
+    write(tmp_path / ".env", "TOKEN=sk-test-project\n")
+    module = tmp_path / "src" / "pkg" / "jobs" / "train.py"
+    module.parent.mkdir(parents=True)
+    write(module, "print('train')\n")
+    secret = Secret.from_dotenv(module)
+    assert secret.resolve() == {"TOKEN": "sk-test-project"}
+    assert secret.describe() == f".env file {(tmp_path / '.env').resolve()}"
+    write(module.parent.parent / ".env", "TOKEN=sk-test-nearer\n")
+    assert Secret.from_dotenv(str(module)).resolve() == {"TOKEN": "sk-test-nearer"}
+
+
+def test_a_directory_searches_upwards(tmp_path: Path) -> None:
+    write(tmp_path / ".env", "TOKEN=sk-test-above\n")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert Secret.from_dotenv(nested).resolve() == {"TOKEN": "sk-test-above"}
+    write(nested / ".env", "TOKEN=sk-test-here\n")
+    assert Secret.from_dotenv(nested).resolve() == {"TOKEN": "sk-test-here"}
+
+
+@pytest.mark.parametrize("name", ["prod.env", ".env.local", ".env-dev", ".env_staging"])
+def test_a_file_named_like_a_dotenv_is_read_directly(tmp_path: Path, name: str) -> None:
+    """Not the .env beside or above it: naming `prod.env` means that file."""
+    write(tmp_path / ".env", "WHICH=sk-test-plain-env\n")
+    config = tmp_path / "config"
+    config.mkdir()
+    write(config / ".env", "WHICH=sk-test-beside\n")
+    path = write(config / name, "WHICH=sk-test-named\n")
+    assert Secret.from_dotenv(path).resolve() == {"WHICH": "sk-test-named"}
+    assert Secret.from_dotenv(str(path), filename=".env.other").resolve() == {"WHICH": "sk-test-named"}
+
+
+def test_which_names_count_as_dotenv_files() -> None:
+    for name in (".env", "prod.env", ".env.local", ".env.production", ".env-dev", ".env_ci"):
+        assert is_dotenv_name(name)
+    for name in (".envrc", "env", "settings.py", "prod.env.bak", "dotenv", "notes.txt"):
+        assert not is_dotenv_name(name)
+    assert is_dotenv_name("vars.cfg", filename="vars.cfg")
+
+
+def test_a_file_that_is_not_a_dotenv_with_none_above_names_the_start(tmp_path: Path) -> None:
+    start = tmp_path / "project" / "src"
+    start.mkdir(parents=True)
+    module = write(start / "train.py", "KEY='sk-test-not-read'\n")
+    no_dotenv_above(start)
+    with pytest.raises(SecretNotFoundError) as info:
+        Secret.from_dotenv(module)
+    message = str(info.value)
+    assert f"No .env file found in {start.resolve()} or any directory above it" in message
+    assert "Create .env there" in message
+    assert "sk-test" not in message
+
+
+def test_a_path_that_does_not_exist_is_an_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / ".env", "A=sk-test-unused\n")
+    monkeypatch.chdir(tmp_path)
+    cases = [(tmp_path / "nope.env", tmp_path / "nope.env"), ("no-such-dir/", Path.cwd() / "no-such-dir"), ("gone.py", Path.cwd() / "gone.py")]
+    for missing, shown in cases:
+        with pytest.raises(SecretNotFoundError) as info:
+            Secret.from_dotenv(missing)
+        message = str(info.value)
+        assert f"{shown} does not exist" in message
+        assert "sk-test" not in message
+
+
+def test_filename_with_a_starting_path(tmp_path: Path) -> None:
+    write(tmp_path / ".env.dev", "STAGE=sk-test-dev\n")
+    module = tmp_path / "app" / "main.py"
+    module.parent.mkdir()
+    write(module, "")
+    write(module.parent / ".env", "STAGE=sk-test-default\n")  # nearer, but not the file asked for
+    assert Secret.from_dotenv(module, filename=".env.dev").resolve() == {"STAGE": "sk-test-dev"}
+    assert Secret.from_dotenv(module.parent, filename=".env.dev").resolve() == {"STAGE": "sk-test-dev"}
+    assert Secret.from_dotenv(module).resolve() == {"STAGE": "sk-test-default"}
+    no_dotenv_above(tmp_path, ".env.test")
+    with pytest.raises(SecretNotFoundError, match=r"No \.env\.test file found in .*app"):
+        Secret.from_dotenv(module, filename=".env.test")
+
+
+def test_command_line_files_are_read_as_named(tmp_path: Path) -> None:
+    """`--from-dotenv FILE` imports the file it is given, whatever its name; a directory still searches."""
+    write(tmp_path / ".env", "A=sk-test-above\n")
+    (tmp_path / "sub").mkdir()
+    named = write(tmp_path / "sub" / "vars.txt", "A=sk-test-named\n")
+    assert find_dotenv_file(named) == named.resolve()
+    assert find_dotenv_file(named, search_from_files=True) == (tmp_path / ".env").resolve()
+    assert find_dotenv_file(tmp_path / "sub") == (tmp_path / ".env").resolve()
+    with pytest.raises(SecretNotFoundError, match="does not exist"):
+        find_dotenv_file(tmp_path / "sub" / "missing.txt")
 
 
 def test_malformed_lines_name_file_and_lines_not_values(tmp_path: Path) -> None:

@@ -140,3 +140,66 @@ def test_core_imports_without_ipython(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, env=os.environ)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok False"
+
+
+# -- stores named in from_name ---------------------------------------------------------
+
+
+def test_local_is_the_default_store_and_names_it_the_same_way() -> None:
+    """`local:x`, `x` and store="local" are one secret, so reports and `unload` name it once: `x`."""
+    nbsecrets.get_store().create("x", {"TOKEN": FAKE})
+    sources = [Secret.from_name("local:x"), Secret.from_name("x"), Secret.from_name("x", store="local")]
+    assert {source.label for source in sources} == {"x"}
+    assert {source.describe() for source in sources} == {"Secret 'x'"}
+    assert all(source.resolve() == {"TOKEN": FAKE} for source in sources)
+
+
+def test_another_store_is_part_of_the_label_and_must_be_configured() -> None:
+    """`team:x` is not the local `x`: its label says so, and with no store named team it cannot resolve."""
+    nbsecrets.get_store().create("x", {"TOKEN": FAKE})
+    for source in (Secret.from_name("team:x"), Secret.from_name("x", store="team")):
+        assert source.label == "team:x" and source.describe() == "Secret 'team:x'"
+        with pytest.raises(SecretNotFoundError, match="No store named 'team'") as raised:
+            source.resolve()
+        assert raised.value.name == "team"
+
+
+@pytest.mark.parametrize(
+    "name, store",
+    [("team:x", "local"), ("local:x", "team"), ("team:x", "other")],
+)
+def test_two_different_stores_for_one_secret_is_an_error(name: str, store: str) -> None:
+    with pytest.raises(InvalidSecretError, match="names the store"):
+        Secret.from_name(name, store=store)
+
+
+def test_agreeing_store_and_prefix_are_fine() -> None:
+    assert Secret.from_name("team:x", store="team").label == "team:x"
+    assert Secret.from_name("local:x", store="local").label == "x"
+
+
+@pytest.mark.parametrize("name", [":", ":x", "x:", "team:", "bad store:x", "team:bad name"])
+def test_a_malformed_store_reference_is_refused_at_once(name: str) -> None:
+    with pytest.raises(InvalidSecretError):
+        Secret.from_name(name)
+
+
+def test_a_store_object_is_read_instead_of_the_configured_one(tmp_path) -> None:
+    """The panel (and tests) pass the store they opened: the secret comes from there."""
+    from nbsecrets.core.store.local import LocalStore
+
+    other = LocalStore(tmp_path / "other-home")
+    other.create("x", {"TOKEN": "sk-test-other-store"}, settings=())
+    nbsecrets.get_store().create("x", {"TOKEN": "sk-test-default-store"})
+    source = Secret.from_name("x", store=other)
+    assert source.label == "x"
+    assert source.resolve() == {"TOKEN": "sk-test-other-store"}
+    assert Secret.from_name("local:x", store=other).resolve() == {"TOKEN": "sk-test-other-store"}
+    with pytest.raises(InvalidSecretError, match="names the store"):
+        Secret.from_name("team:x", store=other)
+    # A store object under another name labels the secret with it.
+    team = LocalStore(tmp_path / "team-home", name="team")
+    team.create("x", {"TOKEN": "sk-test-team-store"})
+    source = Secret.from_name("x", store=team)
+    assert source.label == "team:x" and source.resolve() == {"TOKEN": "sk-test-team-store"}
+    assert Secret.from_name("team:x", store=team).resolve() == {"TOKEN": "sk-test-team-store"}

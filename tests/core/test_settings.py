@@ -16,10 +16,12 @@ import pytest
 from nbsecrets import InvalidSecretError, Secret, SecretNotFoundError, get_store, load, unload, with_secrets
 from nbsecrets.core.assignments import (
     TEMPLATES,
-    create_from_arguments,
-    parse_arguments,
-    template_settings,
-    update_from_arguments,
+    Suppliers,
+    collect,
+    create_secret,
+    parse_write,
+    template,
+    update_secret,
 )
 from nbsecrets.core.environment import session
 from nbsecrets.core.masking import get_masker
@@ -65,7 +67,7 @@ def test_postgres_marks_everything_but_the_password_as_settings() -> None:
     assert postgres.keys == ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")
     assert set(postgres.settings) == {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE"}
     assert postgres.secrets == ("PGPASSWORD",)
-    assert template_settings("Postgres") == postgres.settings
+    assert template("Postgres").settings == postgres.settings
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -89,67 +91,114 @@ def test_credential_only_templates_have_no_settings() -> None:
 
 
 def test_setting_and_secret_options_are_taken_out_in_every_form() -> None:
-    arguments = parse_arguments(["A", "--setting", "A,B", "B=x", "--setting=C", "C", "--secret", "D", "D"])
-    assert arguments.tokens == ("A", "B=x", "C", "D")
-    assert arguments.settings == ("A", "B", "C")
-    assert arguments.secrets == ("D",)
+    """`--setting A,B`, `--setting=C` and `--secret D` are options, not keys: only A..D are value forms."""
+    request = parse_write("create", ["svc", "A", "--setting", "A,B", "B=x", "--setting=C", "C", "--secret", "D", "D"])
+    assert [(form.how, form.key) for form in request.forms] == [("ask", "A"), ("inline", "B"), ("ask", "C"), ("ask", "D")]
+    assert request.settings == ("A", "B", "C")
+    assert request.secrets == ("D",)
 
 
 def test_a_template_expands_in_place_and_skips_keys_the_command_names() -> None:
-    arguments = parse_arguments(["X", "--template", "postgres", "PGHOST=localhost", "--setting", "X"])
-    assert arguments.tokens == ("X", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGHOST=localhost")
-    assert set(arguments.settings) == {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "X"}
+    """`--template postgres PGHOST=localhost` must not prompt for PGHOST only to overwrite the answer."""
+    request = parse_write("create", ["db", "X", "--template", "postgres", "PGHOST=localhost", "--setting", "X"])
+    assert [(form.how, form.key) for form in request.forms] == [
+        ("ask", "X"), ("ask", "PGPORT"), ("ask", "PGUSER"), ("ask", "PGPASSWORD"), ("ask", "PGDATABASE"),
+        ("inline", "PGHOST"),
+    ]
+    assert set(request.settings) == {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "X"}
 
 
 def test_secret_overrides_a_templates_setting_but_contradicting_yourself_is_an_error() -> None:
-    arguments = parse_arguments(["--template=postgres", "--secret", "PGUSER"])
-    assert "PGUSER" not in arguments.settings and arguments.secrets == ("PGUSER",)
+    request = parse_write("create", ["db", "--template=postgres", "--secret", "PGUSER"])
+    assert "PGUSER" not in request.settings and request.secrets == ("PGUSER",)
     with pytest.raises(InvalidSecretError, match="PGUSER: named with both --setting and --secret"):
-        parse_arguments(["PGUSER", "--setting", "PGUSER", "--secret", "PGUSER"])
+        parse_write("create", ["db", "PGUSER", "--setting", "PGUSER", "--secret", "PGUSER"])
 
 
 def test_an_option_argument_is_not_a_key_and_a_path_is_not_an_option(tmp_path) -> None:
     # The key named by --setting is not "given a value" and must still be prompted by the template.
-    assert "PGHOST" in parse_arguments(["--template", "postgres", "--setting", "PGHOST"]).tokens
+    request = parse_write("create", ["db", "--template", "postgres", "--setting", "PGHOST"])
+    assert ("ask", "PGHOST") in [(form.how, form.key) for form in request.forms]
     # A path that looks like an option stays a path.
-    assert parse_arguments(["--from-json", "--setting"]).tokens == ("--from-json", "--setting")
+    request = parse_write("create", ["db", "--from-json", "--setting"])
+    assert [(form.how, form.text) for form in request.forms] == [("json", "--setting")]
+    assert request.settings == ()
 
 
 @pytest.mark.parametrize(
-    "tokens, message",
+    "words, message",
     [
-        (["A", "--setting"], "--setting needs KEY"),
-        (["A", "--secret"], "--secret needs KEY"),
-        (["A", "--setting", ","], "--setting needs KEY"),
-        (["--template"], "--template needs a name"),
-        (["--template", "nope"], "Unknown template"),
-        (["A", "--setting", "1A"], "Invalid key '1A'"),
+        (["db", "A", "--setting"], "--setting needs KEY"),
+        (["db", "A", "--secret"], "--secret needs KEY"),
+        (["db", "A", "--setting", ","], "--setting needs KEY"),
+        (["db", "A", "--setting", "--force"], "--setting needs KEY"),
+        (["db", "--template"], "--template needs a name"),
+        (["db", "--template", "nope"], "Unknown template"),
+        (["db", "A", "--setting", "1A"], "Invalid key '1A'"),
     ],
 )
-def test_option_mistakes(tokens: list[str], message: str) -> None:
+def test_option_mistakes(words: list[str], message: str) -> None:
     with pytest.raises(InvalidSecretError, match=message):
-        parse_arguments(tokens)
+        parse_write("create", words)
 
 
 def test_a_value_typed_into_setting_is_not_quoted_back() -> None:
     value = secret_value()
     with pytest.raises(InvalidSecretError) as raised:
-        parse_arguments(["A", "--setting", f"A={value}"])
+        parse_write("create", ["db", "A", "--setting", f"A={value}"])
     assert value not in str(raised.value) and "A=..." in str(raised.value)
 
 
 def test_template_is_only_for_create() -> None:
     with pytest.raises(InvalidSecretError, match="only for create"):
-        parse_arguments(["--template", "postgres"], allow_template=False)
+        parse_write("update", ["db", "--template", "postgres"])
 
 
-# -- create / update from arguments --------------------------------------------------
+def test_inline_values_of_settings_are_not_warned_about() -> None:
+    """A host typed on the command line is no harm in a shell history; a password is."""
+    inline: list[list[str]] = []
+    request = parse_write("create", ["db", "PGHOST=db.test.invalid", "PGPASSWORD=" + secret_value(), "--setting", "PGHOST"])
+    collect(request, Suppliers(on_inline=inline.append))
+    assert inline == [["PGPASSWORD"]]
+    inline.clear()
+    collect(parse_write("create", ["db", "--template", "postgres", "PGHOST=h", "PGPORT=5432", "PGUSER=u",
+                                   "PGDATABASE=d", "PGPASSWORD=p"]), Suppliers(on_inline=inline.append))
+    assert inline == [["PGPASSWORD"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="package bug: collect() (nbsecrets/core/assignments.py, the inline-warning check) consults only the "
+    "settings named in the command, so `update db PGHOST=host` warns about PGHOST though it is and stays a setting",
+)
+def test_update_does_not_warn_about_an_inline_value_of_a_key_that_is_already_a_setting() -> None:
+    """`update db PGHOST=new-host` keeps PGHOST a setting: its value in a history is no harm."""
+    store = get_store()
+    store.create("db", {"PGHOST": host(), "PGPASSWORD": secret_value()}, settings=["PGHOST"])
+    inline: list[list[str]] = []
+    outcome = update_secret(parse_write("update", ["db", f"PGHOST={host()}"]), Suppliers(on_inline=inline.append))
+    assert outcome.info.settings == ("PGHOST",)
+    assert inline == []
+
+
+def test_update_warns_about_an_inline_value_that_becomes_or_stays_a_secret() -> None:
+    store = get_store()
+    store.create("db", {"PGHOST": host(), "PGPASSWORD": secret_value()}, settings=["PGHOST"])
+    inline: list[list[str]] = []
+    update_secret(parse_write("update", ["db", f"PGPASSWORD={secret_value()}"]), Suppliers(on_inline=inline.append))
+    update_secret(parse_write("update", ["db", f"PGHOST={host()}", "--secret", "PGHOST"]),
+                  Suppliers(on_inline=inline.append))
+    assert inline == [["PGPASSWORD"], ["PGHOST"]]
+
+
+# -- create / update from the words --------------------------------------------------
 
 
 def test_create_marks_template_and_named_settings() -> None:
     answers = {key: f"sk-test-{key.lower()}-{uuid.uuid4().hex[:6]}" for key in TEMPLATES["postgres"].keys}
     ask = Asker(**answers, EXTRA=host())
-    info = create_from_arguments(get_store(), "db", ["--template", "postgres", "EXTRA", "--setting", "EXTRA"], ask=ask)
+    request = parse_write("create", ["db", "--template", "postgres", "EXTRA", "--setting", "EXTRA"])
+    info = create_secret(request, Suppliers(ask=ask)).info
     assert ask.asked == [*TEMPLATES["postgres"].keys, "EXTRA"]
     assert info.settings == ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "EXTRA")
     assert get_store().info("db").settings == info.settings
@@ -158,37 +207,37 @@ def test_create_marks_template_and_named_settings() -> None:
 def test_a_setting_that_is_not_a_key_fails_before_any_prompt() -> None:
     ask = Asker(A=secret_value())
     with pytest.raises(InvalidSecretError, match=r"--setting NOPE: not a key of secret 'new'"):
-        create_from_arguments(get_store(), "new", ["A", "--setting", "NOPE"], ask=ask)
+        create_secret(parse_write("create", ["new", "A", "--setting", "NOPE"]), Suppliers(ask=ask))
     with pytest.raises(InvalidSecretError, match=r"--secret NOPE: not a key"):
-        create_from_arguments(get_store(), "new", ["A", "--secret", "NOPE"], ask=ask)
+        create_secret(parse_write("create", ["new", "A", "--secret", "NOPE"]), Suppliers(ask=ask))
     assert ask.asked == [] and not get_store().exists("new")
 
 
 def test_a_setting_may_name_a_key_from_a_file(tmp_path) -> None:
     (tmp_path / ".env").write_text(f"URL=https://{host()}\nTOKEN={secret_value()}\n")
-    info = create_from_arguments(get_store(), "svc", ["--from-dotenv", str(tmp_path / ".env"), "--setting", "URL"])
-    assert info.settings == ("URL",)
+    request = parse_write("create", ["svc", "--from-dotenv", str(tmp_path / ".env"), "--setting", "URL"])
+    assert create_secret(request, Suppliers()).info.settings == ("URL",)
 
 
 def test_update_moves_keys_without_retyping_and_checks_names_before_prompting() -> None:
     store = get_store()
     store.create("db", {"PGHOST": host(), "PGUSER": host(), "PGPASSWORD": secret_value()})
     ask = Asker(NEW=secret_value())
-    info, changed = update_from_arguments(store, "db", ["--setting", "PGHOST,PGUSER"], ask=ask)
-    assert changed == [] and info.settings == ("PGHOST", "PGUSER")
-    info, changed = update_from_arguments(store, "db", ["--secret", "PGUSER", "NEW"], ask=ask)
-    assert changed == ["NEW"] and info.settings == ("PGHOST",)
+    outcome = update_secret(parse_write("update", ["db", "--setting", "PGHOST,PGUSER"]), Suppliers(ask=ask))
+    assert outcome.changed == () and outcome.info.settings == ("PGHOST", "PGUSER")
+    outcome = update_secret(parse_write("update", ["db", "--secret", "PGUSER", "NEW"]), Suppliers(ask=ask))
+    assert outcome.changed == ("NEW",) and outcome.info.settings == ("PGHOST",)
     with pytest.raises(InvalidSecretError, match="--setting MISSING: not a key of secret 'db'"):
-        update_from_arguments(store, "db", ["NEW", "--setting", "MISSING"], ask=ask)
+        update_secret(parse_write("update", ["db", "NEW", "--setting", "MISSING"]), Suppliers(ask=ask))
     assert ask.asked == ["NEW"]
     # A key given in the same update may be named.
-    info, _ = update_from_arguments(store, "db", ["PORT=5432", "--setting", "PORT"])
-    assert info.settings == ("PGHOST", "PORT")
+    outcome = update_secret(parse_write("update", ["db", "PORT=5432", "--setting", "PORT"]), Suppliers())
+    assert outcome.info.settings == ("PGHOST", "PORT")
 
 
 def test_update_of_a_missing_secret_is_reported_before_the_settings() -> None:
     with pytest.raises(SecretNotFoundError):
-        update_from_arguments(get_store(), "missing", ["--setting", "A"])
+        update_secret(parse_write("update", ["missing", "--setting", "A"]), Suppliers())
 
 
 # -- Secret and loading --------------------------------------------------------------

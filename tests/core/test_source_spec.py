@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nbsecrets import InvalidSecretError, get_store
+from nbsecrets import InvalidSecretError, SecretNotFoundError, get_store
 from nbsecrets.core.environment import merge, resolve_all
 from nbsecrets.core.source_spec import parse_sources
 
@@ -58,3 +58,55 @@ def test_dict_errors_name_the_variable() -> None:
         parse_sources(["--dict", "nope"], {})
     with pytest.raises(InvalidSecretError, match="expected a dict"):
         parse_sources(["--dict", "x"], {"x": [1]})
+
+
+# -- STORE:NAME and the default store ------------------------------------------------------
+
+
+def test_store_prefixes_and_the_default_store_for_bare_names() -> None:
+    """`local:NAME` is NAME; `team:NAME` is team's; `store=` is where bare names are looked up."""
+    assert [s.label for s in parse_sources(["local:db", "team:db", "db"])] == ["db", "team:db", "db"]
+    assert [s.label for s in parse_sources(["local:db", "team:db", "db"], store="team")] == ["db", "team:db", "team:db"]
+    assert [s.label for s in parse_sources(["db"], store="local")] == ["db"]
+
+
+def test_a_source_in_a_store_that_is_not_configured_fails_when_resolved() -> None:
+    get_store().create("db", {"A": "sk-test-local-db"})
+    (source,) = parse_sources(["team:db"])
+    with pytest.raises(SecretNotFoundError, match="No store named 'team'"):
+        resolve_all([source])
+    assert resolve_all(parse_sources(["local:db"]))[0][1] == {"A": "sk-test-local-db"}
+
+
+@pytest.mark.parametrize("token", [":", "x:", ":x", "team:", "bad store:x"])
+def test_a_malformed_store_reference_is_an_error(token: str) -> None:
+    with pytest.raises(InvalidSecretError):
+        parse_sources([token])
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        ["OPENAI_API_KEY=sk-test-inline-source-value"],
+        ["db", "OPENAI_API_KEY=sk-test-inline-source-value"],
+        ["--env=OPENAI_API_KEY=sk-test-inline-source-value"],
+        ["--env", "OPENAI_API_KEY=sk-test-inline-source-value"],
+        ["db", "--required=OPENAI_API_KEY=sk-test-inline-source-value"],
+        ["_private=sk-test-inline-source-value"],
+    ],
+)
+def test_key_value_tokens_are_refused_without_their_value(tokens: list[str]) -> None:
+    """A value typed where a source goes would otherwise be quoted back as a bad name, into the output."""
+    with pytest.raises(InvalidSecretError) as raised:
+        parse_sources(tokens)
+    message = str(raised.value)
+    assert "KEY=VALUE" in message and "=..." in message
+    assert "sk-test" not in message and "inline-source-value" not in message
+
+
+def test_a_path_with_an_equals_sign_is_not_a_key_value_token(tmp_path: Path) -> None:
+    folder = tmp_path / "a=b"
+    folder.mkdir()
+    (folder / ".env").write_text("A=sk-test-path-with-equals\n")
+    (source,) = parse_sources([f"--dotenv={folder}"])
+    assert source.resolve() == {"A": "sk-test-path-with-equals"}

@@ -14,7 +14,8 @@ import sys
 import warnings
 from typing import Any, Callable, Sequence
 
-from ...core.errors import NbSecretsError, NbSecretsWarning
+from ...core.errors import CancelledError, NbSecretsError, NbSecretsWarning
+from ..warning_lines import format_line, is_ours
 from .arguments import parse_args
 from .console import EXIT_USAGE, UsageError, say, usage_failure
 
@@ -36,9 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _warning_printer(fallback: Callable[..., None]) -> Callable[..., None]:
     """Core warnings are advice for the user: they read like the CLI's own lines, without file and line."""
 
-    def show(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-        if issubclass(category, NbSecretsWarning):
-            say("warning", str(message))
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        if is_ours(category):
+            sys.stderr.write(format_line(message))
         else:
             fallback(message, category, filename, lineno, file, line)
 
@@ -52,7 +53,12 @@ def _dispatch(arguments: list[str]) -> int:
         return args.handler(args)
     except SystemExit as exc:  # argparse: --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except CancelledError as exc:
+        say("error", str(exc))
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
+        sys.stderr.write("\n")  # after the ^C the terminal echoed
+        say("error", "Interrupted; nothing was changed.")
         return EXIT_INTERRUPTED
     except UsageError as exc:
         if args is None:

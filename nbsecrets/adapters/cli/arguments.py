@@ -1,10 +1,10 @@
-"""The command line: argparse for structure and help, plus the two things it cannot do.
+"""The command line: argparse for structure and help, the core for the words it cannot parse.
 
-argparse cannot interleave positionals with options, yet `create`/`update`
-merge `KEY` items and `--from-*` files in command-line order, so what follows
-NAME is read here (and handed, in order, to the core, which also reads
-`--template`, `--setting` and `--secret`). And `run`'s sources look like options (`--dotenv`,
-`--env`), so argparse never sees them.
+`create`/`update` merge `KEY` items and `--from-*` files in the order
+written, and `run`'s sources look like options (`--dotenv`, `--env`), so the
+words after those commands go to the core's parsers raw; their argparse
+parsers exist to print help. `--store NAME` may stand before the command or
+among its options.
 """
 
 from __future__ import annotations
@@ -12,17 +12,30 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, NoReturn, Sequence
 
-from ... import __version__
+from ...core.suggestions import close_matches
 from . import commands
 from .console import EXIT_USAGE, PROG, hide_pairs, usage_failure
 from .run import run
 
-VALUE_OPTIONS = ("--from-dotenv", "--from-json", "--template", "--setting", "--secret")
-"""Options of create/update that take one argument and keep their place among the KEY items."""
+RAW_COMMANDS = ("create", "update", "run")
+"""Commands whose words after the command go to the core's parsers as they are."""
 _VALUES_USAGE = (
-    "NAME [KEY | KEY=- | KEY=VALUE | --from-dotenv PATH | --from-json PATH]... "
-    "[--setting KEY[,KEY...]] [--secret KEY[,KEY...]]"
+    "[STORE:]NAME [KEY | KEY=- | KEY=VALUE | --from-dotenv PATH | --from-json PATH]... "
+    "[--setting KEY[,KEY...]] [--secret KEY[,KEY...]] [--allow-empty]"
 )
+
+
+class _Version(argparse.Action):
+    """`--version`, read from the package metadata only when asked (reading it costs more than a command)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        from ...core.version import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,27 +49,73 @@ def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
-class _AddSource(argparse.Action):
-    """Value options given before NAME join the same ordered list as what follows it."""
-
-    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option_string: str | None = None) -> None:
-        namespace.sources = [*(namespace.sources or []), (option_string, values)]
-
-
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """Parsed arguments with `handler` (the subcommand's function) and `parser` (for usage errors)."""
-    parser, run_parser = build_parser()
-    if list(argv[:1]) == ["run"]:
-        return _parse_run(run_parser, list(argv[1:]))
-    args = parser.parse_args(argv)
-    if hasattr(args, "values"):
-        _read_values(args)
+    """Parsed arguments with `handler` (the subcommand's function), `parser` (for usage errors) and `store`."""
+    parser, subparsers = build_parser()
+    words = list(argv)
+    store, words = _take_store(parser, words)
+    command = next((word for word in words if not word.startswith("-")), None)
+    if command is not None and command not in subparsers:
+        suggestions = close_matches(command, subparsers)
+        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else f"; see {PROG} --help"
+        _fail(parser, f"unknown command {hide_pairs(command)!r}{hint}")
+    if words[:1] and words[0] in RAW_COMMANDS:
+        name, rest = words[0], words[1:]
+        subparser = subparsers[name]
+        if name == "run":
+            return _parse_run(subparser, rest, store)
+        if {"-h", "--help"} & set(rest[: rest.index("--")] if "--" in rest else rest):
+            subparser.print_help()
+            subparser.exit()
+        handler = commands.create if name == "create" else commands.update
+        return argparse.Namespace(handler=handler, parser=subparser, words=rest, store=store, command=name)
+    args = parser.parse_args(words)
+    chosen = getattr(args, "store", None)
+    if store is not None and chosen is not None and chosen != store:
+        _fail(args.parser, f"two stores were named: {store!r} and {chosen!r}")
+    args.store = chosen or store
     return args
 
 
-def _parse_run(parser: argparse.ArgumentParser, tokens: list[str]) -> argparse.Namespace:
+def _take_store(parser: argparse.ArgumentParser, words: list[str]) -> tuple[str | None, list[str]]:
+    """`--store NAME` before the command (argparse would not let it reach a raw command's words)."""
+    store = None
+    while words and words[0].startswith("--store"):
+        option, has_value, value = words[0].partition("=")
+        if option != "--store":
+            break
+        if not has_value:
+            if len(words) < 2 or words[1].startswith("-"):
+                _fail(parser, "argument --store: expected a store's name")
+            value, words = words[1], words[1:]
+        store, words = value, words[1:]
+    return store, words
+
+
+def _store_among(parser: argparse.ArgumentParser, words: list[str], store: str | None) -> tuple[list[str], str | None]:
+    """`--store NAME` among run's sources, taken out (it names where bare names are looked up)."""
+    kept: list[str] = []
+    position = 0
+    while position < len(words):
+        option, has_value, value = words[position].partition("=")
+        position += 1
+        if option != "--store":
+            kept.append(words[position - 1])
+            continue
+        if not has_value:
+            if position >= len(words) or words[position].startswith("-"):
+                _fail(parser, "argument --store: expected a store's name")
+            value, position = words[position], position + 1
+        if store is not None and value != store:
+            _fail(parser, f"two stores were named: {store!r} and {value!r}")
+        store = value
+    return kept, store
+
+
+def _parse_run(parser: argparse.ArgumentParser, tokens: list[str], store: str | None) -> argparse.Namespace:
     cut = tokens.index("--") if "--" in tokens else len(tokens)
     sources, command = tokens[:cut], tokens[cut + 1:]
+    sources, store = _store_among(parser, sources, store)
     if {"-h", "--help"} & set(sources):
         parser.print_help()
         parser.exit()
@@ -66,38 +125,11 @@ def _parse_run(parser: argparse.ArgumentParser, tokens: list[str]) -> argparse.N
         _fail(parser, "name at least one source before --")
     if not command:
         _fail(parser, "give a command after --")
-    return argparse.Namespace(handler=run, parser=parser, sources=sources, command=command)
+    return argparse.Namespace(handler=run, parser=parser, sources=sources, command=command, store=store)
 
 
-def _read_values(args: argparse.Namespace) -> None:
-    """Turn what follows NAME into `args.sources`: ("item", "KEY[=...]") or (option, argument), in order."""
-    parser, sources = args.parser, list(args.sources or [])
-    tokens = iter(args.values)
-    for token in tokens:
-        option, has_value, value = token.partition("=")
-        if token == "--":
-            sources.extend(("item", rest) for rest in tokens)
-        elif token in ("-h", "--help"):
-            parser.print_help()
-            parser.exit()
-        elif token == "--force" and "force" in args:
-            args.force = True
-        elif option in VALUE_OPTIONS:
-            argument = value if has_value else next(tokens, None)
-            if argument is None or (not has_value and argument.startswith("-")):
-                parser.error(f"argument {option}: expected one argument")
-            sources.append((option, argument))
-        elif token.startswith("-"):
-            parser.error(f"unrecognized arguments: {token}")
-        else:
-            sources.append(("item", token))
-    if not sources:
-        _fail(parser, "nothing to store: give KEY, KEY=-, KEY=VALUE, --from-dotenv PATH or --from-json PATH")
-    args.sources = sources
-
-
-def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The top-level parser, and `run`'s (which `parse_args` uses directly)."""
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser, and each command's (for help, usage errors and the raw commands)."""
     parser = _Parser(
         prog=PROG,
         description="Secrets as named sets of environment variables, encrypted in a local vault, "
@@ -108,19 +140,21 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
+    parser.add_argument("--store", metavar="STORE", help="the store to use (default: local, the vault on this machine)")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add = _command_adder(subcommands)
 
     create = add("create", commands.create, "store a new secret",
                  "Store a new secret. Values merge in the order given; where two define a key, the later wins. "
                  "Every key is a secret (masked in output) unless it is a setting: --setting names some, "
-                 "a --template marks its own, and --secret keeps one of those masked.",
+                 "a --template marks its own, and --secret keeps one of those masked. Empty values are "
+                 "refused unless --allow-empty.",
                  "nbsecrets create openai OPENAI_API_KEY\nnbsecrets create gcp GOOGLE_CREDENTIALS=- < service-account.json\n"
                  "nbsecrets create db --template postgres",
                  usage=f"%(prog)s {_VALUES_USAGE} [--template T] [--force]")
     _add_value_arguments(create)
-    create.add_argument("--template", metavar="T", action=_AddSource,
+    create.add_argument("--template", metavar="T",
                         help="prompt for the keys of a known service and mark its settings (see: nbsecrets templates)")
     create.add_argument("--force", action="store_true", help="replace the secret if it exists")
     update = add("update", commands.update, "add or replace some keys of a secret",
@@ -137,26 +171,29 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                   "List the stored secrets, their keys and which are settings; values are never shown.",
                   "nbsecrets list --json")
     listing.add_argument("--json", action="store_true", help="print a JSON list (times in ISO 8601, UTC)")
+    _add_store_option(listing)
     show = add("show", commands.show, "show one secret's keys, settings and times",
                "Show one secret's keys, which are settings, and timestamps; values are never shown.",
                "nbsecrets show openai")
-    show.add_argument("name", metavar="NAME")
+    show.add_argument("name", metavar="[STORE:]NAME")
     show.add_argument("--json", action="store_true", help="print a JSON object (times in ISO 8601, UTC)")
+    _add_store_option(show)
     delete = add("delete", commands.delete, "delete a secret",
                  "Delete a secret, after asking (the answer is read from stdin).", "nbsecrets delete openai -y")
-    delete.add_argument("name", metavar="NAME")
+    delete.add_argument("name", metavar="[STORE:]NAME")
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
     delete.add_argument("--allow-missing", action="store_true", help="succeed when there is no such secret")
-    add("rotate-key", commands.rotate_key, "re-encrypt the vault under a new key",
-        "Re-encrypt the vault under a new key from the preferred source, then remove the old key.",
+    _add_store_option(delete)
+    add("rotate-key", commands.rotate_key, "re-encrypt the local vault under a new key",
+        "Re-encrypt the local vault under a new key from the preferred source, then remove the old key.",
         "NBSECRETS_PASSPHRASE=... nbsecrets rotate-key   # move the key from a file to a passphrase")
-    run_parser = add("run", run, "run a command with secrets in its environment",
-                     "Run COMMAND with the secrets in its environment, in order (the later wins), and exit with "
-                     "its status. A SOURCE is a secret's NAME, --dotenv [PATH] or --env KEY[,KEY...], each "
-                     "optionally followed by --required KEY[,KEY...].",
-                     "nbsecrets run openai --dotenv .env -- python train.py --epochs 3",
-                     usage="%(prog)s SOURCE... -- COMMAND [ARG...]")
-    return parser, run_parser
+    add("run", run, "run a command with secrets in its environment",
+        "Run COMMAND with the secrets in its environment, in order (the later wins), and exit with "
+        "its status. A SOURCE is a secret's [STORE:]NAME, --dotenv [PATH] or --env KEY[,KEY...], each "
+        "optionally followed by --required KEY[,KEY...].",
+        "nbsecrets run openai --dotenv .env -- python train.py --epochs 3",
+        usage="%(prog)s SOURCE... -- COMMAND [ARG...]")
+    return parser, dict(subcommands.choices)
 
 
 def _command_adder(subcommands: Any) -> Callable[..., argparse.ArgumentParser]:
@@ -173,19 +210,25 @@ def _command_adder(subcommands: Any) -> Callable[..., argparse.ArgumentParser]:
     return add
 
 
+def _add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="STORE", default=argparse.SUPPRESS,
+                        help="the store to use (default: local)")
+
+
 def _add_value_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(sources=None)
-    parser.add_argument("name", metavar="NAME", help="the secret's name: letters, digits, '.', '_' and '-'")
+    """What create and update take, for their --help (the core parses the words themselves)."""
+    parser.add_argument("name", metavar="[STORE:]NAME", help="the secret's name: letters, digits, '.', '_' and '-'")
     parser.add_argument(
-        "values", nargs=argparse.REMAINDER, metavar="KEY[=-|=VALUE]",
+        "values", nargs="*", metavar="KEY[=-|=VALUE]",
         help="KEY prompts for the value without echo; KEY=- reads it from stdin (one per command); "
         "KEY=VALUE works but leaves the value in your shell history",
     )
-    parser.add_argument("--from-dotenv", metavar="PATH", action=_AddSource, help="take the variables of a .env file")
-    parser.add_argument("--from-json", metavar="PATH", action=_AddSource, help='take a JSON object {"KEY": "value", ...}')
-    parser.add_argument("--setting", metavar="KEY[,KEY...]", action=_AddSource,
+    parser.add_argument("--from-dotenv", metavar="PATH", help="take the variables of a .env file")
+    parser.add_argument("--from-json", metavar="PATH", help='take a JSON object {"KEY": "value", ...}')
+    parser.add_argument("--setting", metavar="KEY[,KEY...]",
                         help="these keys are settings: loaded like any key, but their values are not masked "
                         "(repeatable; each must be a key of the secret)")
-    parser.add_argument("--secret", metavar="KEY[,KEY...]", action=_AddSource,
+    parser.add_argument("--secret", metavar="KEY[,KEY...]",
                         help="these keys are secrets, masked in output (the default; turns a setting back into one)")
-
+    parser.add_argument("--allow-empty", action="store_true", help="store empty values instead of refusing them")
+    _add_store_option(parser)

@@ -1,109 +1,109 @@
-"""One function per subcommand: read the parsed arguments, call the store, confirm with key names."""
+"""One function per subcommand: call the core, print what it did in the house's words."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ...core.assignments import create_from_arguments, update_from_arguments
-from ...core.errors import NbSecretsError, SecretNotFoundError
-from ...core.store import get_store
+from ...core.assignments import create_secret, parse_write, update_secret
+from ...core.deletion import delete_secret
+from ...core.errors import CancelledError, NbSecretsError
+from ...core.store import get_store, reference, split_reference
+from ...core.store.base import SecretInfo
+from .. import texts
 from . import console
-from .console import UsageError
-from .values import SUPPLIERS, value_tokens
-
-
-def checked_name(text: str) -> str:
-    """A NAME holding '=' is a KEY=VALUE in the wrong place: refuse it without echoing it back."""
-    if "=" in text:
-        raise UsageError("NAME comes first and cannot hold '=', e.g. nbsecrets create openai OPENAI_API_KEY")
-    return text
+from .values import SUPPLIERS
 
 
 def create(args: argparse.Namespace) -> int:
-    store, name = get_store(), checked_name(args.name)
-    existed = args.force and store.exists(name)
-    info = create_from_arguments(store, name, value_tokens(args.sources), overwrite=args.force, **SUPPLIERS)
-    print(f"{'Replaced' if existed else 'Created'} secret {name!r} with keys: {', '.join(info.keys)}"
-          + console.settings_note(info))
+    outcome = create_secret(parse_write("create", args.words, store=args.store), SUPPLIERS)
+    print(texts.written(outcome, "create"))
     return 0
 
 
 def update(args: argparse.Namespace) -> int:
-    name = checked_name(args.name)
-    info, changed = update_from_arguments(get_store(), name, value_tokens(args.sources), **SUPPLIERS)
-    done = f": set {', '.join(changed)}" if changed else ""
-    print(f"Updated secret {name!r}{done}; keys now: {', '.join(info.keys)}" + console.settings_note(info))
+    outcome = update_secret(parse_write("update", args.words, store=args.store), SUPPLIERS)
+    print(texts.written(outcome, "update"))
     return 0
 
 
 def templates(args: argparse.Namespace) -> int:
-    from ..listing import templates_table
-
-    print(templates_table())
+    print(texts.templates_table())
     return 0
 
 
 def list_secrets(args: argparse.Namespace) -> int:
-    infos = get_store().list()
+    store = get_store(args.store)
+    infos = store.list()
     if args.json:
-        console.print_json([console.info_json(info) for info in infos])
+        print(texts.json_text([texts.info_json(info) for info in infos]))
     elif infos:
-        console.print_table(infos)
+        print(texts.secrets_table(infos))
     else:
-        print("No secrets yet. Create one with: nbsecrets create NAME KEY")
+        print(texts.no_secrets(texts.PROG, store.name))
     return 0
 
 
+def _named(args: argparse.Namespace) -> tuple[str | None, str]:
+    """[STORE:]NAME, with --store for a bare NAME (a name holding '=' is refused without being echoed)."""
+    if "=" in args.name:
+        raise console.UsageError(f"NAME cannot hold '=', e.g. nbsecrets {args.command} openai")
+    named, name = split_reference(args.name)
+    if named is not None and args.store is not None and named != args.store:
+        raise console.UsageError(f"two stores were named: {named!r} and {args.store!r}")
+    return named or args.store, name
+
+
 def show(args: argparse.Namespace) -> int:
-    info = get_store().info(checked_name(args.name))
+    store, name = _named(args)
+    info = get_store(store).info(name)
     if args.json:
-        console.print_json(console.info_json(info))
+        print(texts.json_text(texts.info_json(info)))
     else:
-        console.print_info(info)
+        print(texts.secret_details(info))
     return 0
 
 
 def delete(args: argparse.Namespace) -> int:
-    store, name = get_store(), checked_name(args.name)
-    try:
-        info = store.info(name)
-    except SecretNotFoundError:
-        if not args.allow_missing:
-            raise
-        print(f"No secret named {name!r}; nothing deleted.")
-        return 0
-    question = f"Delete secret {name!r} (keys: {', '.join(info.keys)})? [y/N] "
-    refusal = f"Not deleting {name!r}: no answer on stdin. Pass -y to delete without asking."
-    if not args.yes and not confirm(question, refusal):
-        print("Not deleted.")
-        return 1
-    deleted = store.delete(name, allow_missing=args.allow_missing)
-    print(f"Deleted secret {name!r}." if deleted else f"No secret named {name!r}; nothing deleted.")
-    return 0
+    store_name, name = _named(args)
+    store = get_store(store_name)
+    outcome = delete_secret(
+        store, name, confirm=None if args.yes else _confirm_delete, allow_missing=args.allow_missing
+    )
+    print(texts.deleted(outcome, reference(store.name, name)))
+    return 1 if outcome.result == "declined" else 0
 
 
-def confirm(question: str, refusal: str) -> bool:
-    """Consent must be typed: a closed or empty stdin refuses (with `refusal`) rather than guesses.
+def _confirm_delete(info: SecretInfo) -> bool:
+    """Consent must be typed: a closed or empty stdin refuses rather than guesses.
     The question is for a person, so it is shown only on a terminal."""
+    refusal = texts.no_answer(info.reference, "-y")
     if sys.stdin is None:
         raise NbSecretsError(refusal)
     interactive = sys.stdin.isatty()
-    if interactive:
-        sys.stderr.write(question)
-        sys.stderr.flush()
-    answer = sys.stdin.readline()
+    try:
+        if interactive:
+            sys.stderr.write(texts.delete_question(info))
+            sys.stderr.flush()
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        raise CancelledError(texts.NOT_DELETED) from None
     if not answer:
         if interactive:
             sys.stderr.write("\n")  # Ctrl-D left the cursor after the question
+            raise CancelledError(texts.NOT_DELETED)
         raise NbSecretsError(refusal)
     return answer.strip().lower() in ("y", "yes")
 
 
 def rotate_key(args: argparse.Namespace) -> int:
     from ...core.store.keys import key_dir
+    from ...core.store.local import LocalStore
 
-    store = get_store()
+    store = get_store(args.store)
+    if not isinstance(store, LocalStore):
+        raise console.UsageError(f"rotate-key is for the local vault; store {store.name!r} keeps its own keys")
     source = store.rotate_key()
     if source is None:
         print(f"No vault at {store.path} yet; nothing to rotate.")

@@ -7,19 +7,18 @@ unforeseen message cannot carry a registered value to the terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
-from typing import Any
-
 from ...core.masking import get_masker
-from ...core.store import SecretInfo
-from ..listing import key_list, local_time, secrets_table
+from ...core.rules import KEY_PATTERN
+from ..texts import PROG, error_line, warning_line
 
-PROG = "nbsecrets"
 EXIT_USAGE = 2
 
-_PAIR = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=[^\s']+")
+_PAIR = re.compile(rf"\b({KEY_PATTERN.pattern})=.*")
+"""A KEY= and everything after it: where a quoted value with spaces ends cannot be told from a message."""
+
+__all__ = ["EXIT_USAGE", "PROG", "UsageError", "hide_pairs", "say", "usage_failure"]
 
 
 class UsageError(Exception):
@@ -28,8 +27,8 @@ class UsageError(Exception):
 
 def say(kind: str, message: str) -> None:
     """`nbsecrets: error: ...` or `nbsecrets: warning: ...`, on one masked line."""
-    line = " ".join(str(message).split())
-    print(f"{PROG}: {kind}: {get_masker().mask(line)}", file=sys.stderr)
+    line = error_line(message) if kind == "error" else warning_line(message)
+    print(get_masker().mask(line), file=sys.stderr)
 
 
 def usage_failure(parser: argparse.ArgumentParser, message: str) -> None:
@@ -39,36 +38,6 @@ def usage_failure(parser: argparse.ArgumentParser, message: str) -> None:
 
 
 def hide_pairs(message: str) -> str:
-    """argparse quotes the arguments it rejects: a KEY=VALUE in the wrong place must not come back whole."""
+    """argparse quotes the arguments it rejects: no part of a KEY=VALUE in the wrong place may come back."""
     return _PAIR.sub(r"\1=...", message)
 
-
-def info_json(info: SecretInfo) -> dict[str, Any]:
-    return {
-        "name": info.name,
-        "keys": list(info.keys),
-        "settings": list(info.settings),
-        "created_at": info.created_at.isoformat(),
-        "updated_at": info.updated_at.isoformat(),
-    }
-
-
-def settings_note(info: SecretInfo) -> str:
-    """Which keys are left unmasked, said each time a secret is written, so nobody is surprised later."""
-    return f"; settings (not masked): {', '.join(info.settings)}" if info.settings else ""
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2))
-
-
-def print_table(infos: list[SecretInfo]) -> None:
-    print(secrets_table(infos))
-
-
-def print_info(info: SecretInfo) -> None:
-    print(f"Name:     {info.name}")
-    print(f"Keys:     {', '.join(info.keys)}")
-    print(f"Settings: {key_list(info.settings)}")
-    print(f"Created:  {local_time(info.created_at)}")
-    print(f"Updated:  {local_time(info.updated_at)}")

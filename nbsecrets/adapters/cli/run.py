@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -18,27 +17,15 @@ from typing import Any, Iterator
 
 from ...core.environment import merge, resolve_all
 from ...core.source_spec import parse_sources
-from .console import UsageError, say
+from .console import say
 
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
 
-_LOOKS_LIKE_PAIR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-
 
 def run(args: argparse.Namespace) -> int:
-    _refuse_inline_values(args.sources)
-    final, _ = merge(resolve_all(parse_sources(args.sources)), lambda key: None)
+    final, _ = merge(resolve_all(parse_sources(args.sources, store=args.store)), lambda key: None)
     return spawn(args.command, {**os.environ, **final})
-
-
-def _refuse_inline_values(tokens: list[str]) -> None:
-    """The core would quote a KEY=VALUE back as a bad name or key, value included."""
-    for token in tokens:
-        body = token.partition("=")[2] if token.startswith("--") else token  # --env=KEY=VALUE too
-        if _LOOKS_LIKE_PAIR.match(body):
-            key = body.partition("=")[0]
-            raise UsageError(f"run takes sources, not KEY=VALUE ({key}=...): store it first, or use --dotenv or --env")
 
 
 def spawn(command: list[str], env: dict[str, str]) -> int:

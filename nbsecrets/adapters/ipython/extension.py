@@ -17,9 +17,16 @@ import sys
 import weakref
 from typing import Any
 
+from nbsecrets.adapters.ipython.history_masking import HistoryMasking
+from nbsecrets.adapters.ipython.magics import SecretMagics
+from nbsecrets.adapters.texts import warning_line
+from nbsecrets.adapters.warning_lines import show_warnings_as_lines
+from nbsecrets.core.masking import get_masker
+
 
 def load_ipython_extension(ip: Any) -> None:
     install_output_masking(ip)
+    show_warnings_as_lines()
     register_magics(ip)
 
 
@@ -32,17 +39,16 @@ def unload_ipython_extension(ip: Any) -> None:
 
 def register_magics(ip: Any) -> None:
     """Add %secret and %%with_secrets."""
-    from nbsecrets.adapters.ipython.magics import SecretMagics
-
     ip.register_magics(SecretMagics)
 
 
 def unregister_magics(ip: Any) -> None:
     """Remove %secret and %%with_secrets; loaded variables and masking stay."""
     manager = ip.magics_manager
-    for kind, name in (("line", "secret"), ("cell", "with_secrets")):
-        manager.magics[kind].pop(name, None)
-    manager.registry.pop("SecretMagics", None)
+    for kind, names in SecretMagics.magics.items():
+        for name in names:
+            manager.magics[kind].pop(name, None)
+    manager.registry.pop(SecretMagics.__name__, None)
 
 
 # -- output masking --------------------------------------------------------------
@@ -52,9 +58,8 @@ class _OutputMasking:
     """Everything output masking installed in one shell, in the order to undo it."""
 
     def __init__(self, ip: Any) -> None:
-        from nbsecrets.adapters.ipython.history_masking import HistoryMasking
-
         self.ip = ip
+        self.callbacks: list[tuple[str, Any]] = []  # the events registered, to unregister exactly those
         self.history = HistoryMasking(ip)
         kernel = getattr(ip, "kernel", None)
         if kernel is not None and getattr(kernel, "session", None) is not None:
@@ -69,18 +74,13 @@ class _OutputMasking:
     def install(self) -> None:
         self.output.install()
         self.history.install()
-        self.ip.events.register("post_execute", self.history.release)
-        self.ip.events.register("post_run_cell", _show_short_key_notice)
+        for event, callback in (("post_execute", self.history.release), ("post_run_cell", _show_short_key_notice)):
+            self.ip.events.register(event, callback)
+            self.callbacks.append((event, callback))
 
     def uninstall(self) -> None:
-        for event, callback in (
-            ("post_run_cell", _show_short_key_notice),
-            ("post_execute", self.history.release),
-        ):
-            try:
-                self.ip.events.unregister(event, callback)
-            except ValueError:
-                pass
+        while self.callbacks:
+            self.ip.events.unregister(*self.callbacks.pop())
         self.history.uninstall()
         self.output.uninstall()
 
@@ -111,8 +111,6 @@ def uninstall_output_masking(ip: Any) -> None:
 
 def _show_short_key_notice(*_: Any) -> None:
     """Tell the user, once per key, that a value is too short to be masked (names only, never values)."""
-    from nbsecrets.core.masking import get_masker
-
     notice = get_masker().take_short_key_notice()
     if notice:
-        print(notice, file=sys.stderr)
+        print(warning_line(notice), file=sys.stderr)

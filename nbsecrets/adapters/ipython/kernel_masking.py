@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
-from nbsecrets.adapters.ipython.server_log import FdRelay, _EchoPatch, _server_log_fds
+from nbsecrets.adapters.ipython.server_log import EchoPatch, FdRelay, server_log_fds
 from nbsecrets.adapters.ipython.wire import mask_buffers, mask_content, mask_metadata, withhold_content
 from nbsecrets.core.masking import get_masker
 
@@ -68,7 +68,6 @@ class _Call:
 class _Stream:
     """Masking state of one (parent, stream name) pair, and where to send what it releases."""
 
-    masker: Any
     masking: Any
     patch: _SessionPatch | None = None
     socket: Any = None
@@ -144,7 +143,7 @@ class KernelMasking:
         self._timer = ReleaseTimer(self._release_key)
         self._patches: list[_SessionPatch] = []
         self._relays: list[FdRelay] = []
-        self._echoes: list[_EchoPatch] = []
+        self._echoes: list[EchoPatch] = []
         self._active = False
 
     # -- install / uninstall -------------------------------------------------
@@ -155,7 +154,7 @@ class KernelMasking:
         self._active = True
         for session in _kernel_sessions(self._kernel):
             self._patches.append(_SessionPatch(self, session))
-        for fd, also in _server_log_fds(self._kernel):
+        for fd, also in server_log_fds(self._kernel):
             relay = FdRelay(fd, also=also)
             try:
                 relay.start()
@@ -164,7 +163,7 @@ class KernelMasking:
             self._relays.append(relay)
         for stream in (sys.stdout, sys.stderr):
             if getattr(stream, "echo", None) is not None:
-                self._echoes.append(_EchoPatch(stream, self._relays))
+                self._echoes.append(EchoPatch(stream, self._relays))
         _live.add(self)
 
     def uninstall(self) -> None:
@@ -207,7 +206,7 @@ class KernelMasking:
         parent_id = parent_header.get("msg_id") if isinstance(parent_header, dict) else None
 
         if msg_type == "stream" and isinstance(body, dict) and isinstance(body.get("text"), str):
-            return self._send_stream(masker, patch, call, body, parent_header, parent_id)
+            return self._send_stream(patch, call, body, parent_header, parent_id)
 
         if parent_id in self._pending:
             with self._lock:
@@ -239,17 +238,13 @@ class KernelMasking:
                 sent["metadata"] = metadata
         return sent
 
-    def _send_stream(
-        self, masker: Any, patch: _SessionPatch, call: _Call, body: dict, parent_header: Any, parent_id: Any
-    ) -> Any:
+    def _send_stream(self, patch: _SessionPatch, call: _Call, body: dict, parent_header: Any, parent_id: Any) -> Any:
         name = body.get("name")
         key = (parent_id, name)
         with self._lock:
-            entry, head = self._entry(masker, parent_id, name)
+            entry = self._entry(parent_id, name)
             text = body["text"]
             out = entry.masking.feed(text)
-            if head:
-                out = head + out
             # Where a later release of held text goes: the same socket and parent.
             entry.patch, entry.socket = patch, call.stream
             entry.ident, entry.parent = call.ident, parent_header
@@ -275,10 +270,10 @@ class KernelMasking:
 
     # -- stream state (callers hold self._lock) -----------------------------------
 
-    def _entry(self, masker: Any, parent_id: Any, name: Any) -> tuple[_Stream, str]:
-        """The stream's state; renewed only if the process masker itself was replaced.
+    def _entry(self, parent_id: Any, name: Any) -> _Stream:
+        """The stream's state, made on first use.
 
-        A StreamMasker follows its masker's current automaton, so secrets
+        A StreamMasker follows the masker's current automaton, so secrets
         added mid-stream are matched without starting over.
         """
         streams = self._streams.get(parent_id)
@@ -287,12 +282,9 @@ class KernelMasking:
                 self._prune()
             streams = self._streams[parent_id] = {}
         entry = streams.get(name)
-        head = ""
-        if entry is None or entry.masker is not masker:
-            if entry is not None and entry.masking.pending:
-                head = entry.masking.flush()
-            entry = streams[name] = _Stream(masker, masker.stream())
-        return entry, head
+        if entry is None:
+            entry = streams[name] = _Stream(get_masker().stream())
+        return entry
 
     def _settle(self, parent_id: Any) -> None:
         if parent_id in self._pending and not any(

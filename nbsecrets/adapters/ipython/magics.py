@@ -1,10 +1,12 @@
 """`%secret` and `%%with_secrets`: the notebook face of the core.
 
-Each subcommand parses its words and calls the same core functions as the
-command line; nothing here decides anything the core does not. Errors become
-one-line UsageErrors (the cell fails, so "Run all" stops, and no traceback
-is shown). Magic lines are never `$`-expanded: `KEY=$VAR` must reach us
-unexpanded, and a Python variable must not be pasted into the line.
+Each subcommand hands its words to the same core functions as the command
+line and prints the same texts (`adapters.texts`); nothing here decides
+anything the core does not. A failure is one line, `nbsecrets: error: ...`,
+sent as an error output, so the cell fails, "Run all" stops, and papermill,
+nbconvert and JupyterLab all show why. Magic lines are never `$`-expanded:
+`KEY=$VAR` must reach the core unexpanded, and a Python variable must not be
+pasted into the line.
 """
 
 from __future__ import annotations
@@ -13,44 +15,48 @@ import getpass
 import os
 import shlex
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Sequence
 
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
 from ...core import environment
-from ...core.assignments import create_from_arguments, update_from_arguments
-from ...core.errors import NbSecretsError
-from ...core.registry import registry
+from .cell_body import as_this_cell
+from ...core.assignments import Suppliers, create_secret, parse_write, update_secret
+from ...core.deletion import delete_secret
+from ...core.errors import CancelledError, NbSecretsError
+from ...core.masking import get_masker, mask
 from ...core.source_spec import USAGE as SOURCES_USAGE
 from ...core.source_spec import parse_sources
-
-if TYPE_CHECKING:
-    from ...core.store import SecretInfo
+from ...core.store import get_store, reference, split_reference
+from ...core.store.base import SecretInfo
+from ...core.suggestions import close_matches
+from .. import texts
 
 SECRET_USAGE = f"""Manage secrets: named sets of environment variables, kept encrypted.
 
-  %secret create NAME [KEY | KEY=$VAR | KEY=VALUE]... [--from-dotenv PATH]
+  %secret create [STORE:]NAME [KEY | KEY=$VAR | KEY=VALUE]... [--from-dotenv PATH]
                  [--from-json PATH] [--template T] [--setting KEY[,KEY...]]
-                 [--secret KEY[,KEY...]] [--force]
+                 [--secret KEY[,KEY...]] [--store STORE] [--force] [--allow-empty]
         KEY alone asks for the value with a hidden prompt; KEY=$VAR takes it
         from the kernel's environment; an inline KEY=VALUE works but leaves the
-        value in the notebook and in IPython's history.
+        value in the notebook and in IPython's history. Empty values are
+        refused unless --allow-empty.
         Every key is a secret (masked in all output) unless it is a setting:
         --setting PGHOST,PGPORT marks some (a template marks its own);
         --secret KEY keeps a template's setting masked.
-  %secret update NAME [same forms]      add or replace some keys; --setting KEY
+  %secret update [STORE:]NAME [same forms]   add or replace some keys; --setting KEY
                                         and --secret KEY move existing keys
                                         between settings and secrets
-  %secret list                          names, keys, settings, last update
-  %secret show NAME                     keys, which are settings, timestamps
-  %secret delete NAME [--yes]           asks first unless --yes
+  %secret list [--json] [--store STORE] names, keys, settings, last update
+  %secret show [STORE:]NAME [--json]    keys, which are settings, timestamps
+  %secret delete [STORE:]NAME [--yes] [--allow-missing]   asks first unless --yes
   %secret templates                     the services --template knows, and their settings
   %secret load SOURCE...                into os.environ for the rest of the session
   %secret unload [SOURCE...]            put back what load replaced (all by default)
   %secret status                        each loaded key, its source, what it overrode
-  %secret mask VALUE_OR_VARIABLE        mask one more value in all output
-  %secret panel                         the widget panel
+  %secret mask VARIABLE                 mask the value of a variable in all output
+  %secret mask --literal VALUE          mask a value typed here (it stays in the cell's source)
   %secret help                          this text
 
 Sources, applied in the order written, the later winning:
@@ -60,49 +66,57 @@ Sources, applied in the order written, the later winning:
                                         then restore the environment exactly
 """
 
+SUBCOMMANDS = ("create", "update", "list", "show", "delete", "templates", "load", "unload", "status", "mask", "panel", "help")
+
 NO_STDIN = (
-    "This kernel cannot prompt for a value (it has no stdin, e.g. nbclient or papermill). "
-    "Create the secret from a terminal with `nbsecrets create NAME KEY`, or with `%secret panel`, "
+    "This kernel cannot prompt for a value (it has no stdin, e.g. under nbclient or papermill). "
+    "Create the secret from a terminal with `nbsecrets create NAME KEY`, "
     "or pass KEY=$VAR to take the value from the kernel's environment."
 )
 
 
-def _store() -> Any:
-    """The store, imported on first use so that %load_ext stays quick."""
-    from ...core.store import get_store
+class SecretMagicError(UsageError):
+    """A %secret failure. IPython shows a UsageError only on stderr, which papermill and nbclient
+    do not report; a subclass with its own one-line traceback is sent as an error output."""
 
-    return get_store()
-
-
-def _fail(message: str) -> UsageError:
-    return UsageError(message)
+    def _render_traceback_(self) -> list[str]:
+        return [get_masker().mask(texts.error_line(str(self)))]
 
 
 def _split(line: str) -> list[str]:
     try:
         return shlex.split(line)
     except ValueError as exc:
-        raise _fail(f"Cannot parse the line: {exc}.") from None
+        raise SecretMagicError(f"Cannot parse the line: {exc}.") from None
 
 
-def _warn_inline(keys: list[str]) -> None:
-    print(
-        f"Warning: the value of {', '.join(keys)} is now in this notebook's source and IPython's history. "
-        "Write KEY alone to be prompted, or KEY=$VAR, and clear this cell.",
-        file=sys.stderr,
-    )
-
-
-def _settings_note(info: "SecretInfo") -> str:
-    """Which keys are left unmasked, said each time a secret is written, so nobody is surprised later."""
-    return f" Settings (not masked): {', '.join(info.settings)}." if info.settings else ""
-
-
-def _ask(key: str) -> str:
-    try:
-        return getpass.getpass(f"{key}: ")
-    except StdinNotImplementedError:
-        raise _fail(NO_STDIN) from None
+def _options(
+    command: str, words: Sequence[str], *, flags: Sequence[str] = (), values: Sequence[str] = ()
+) -> tuple[list[str], dict[str, Any]]:
+    """The plain words and the options of a small subcommand (`--flag`, `--option VALUE`, `--option=VALUE`)."""
+    plain: list[str] = []
+    chosen: dict[str, Any] = {}
+    position = 0
+    while position < len(words):
+        word = words[position]
+        position += 1
+        option, has_value, value = word.partition("=")
+        if option in values:
+            if not has_value:
+                if position >= len(words):
+                    raise SecretMagicError(f"{option} needs a value.")
+                value, position = words[position], position + 1
+            chosen[option] = value
+        elif word in flags:
+            chosen[word] = True
+        elif word.startswith("-"):
+            known = [*flags, *values]
+            near = close_matches(option, known)
+            hint = f" Did you mean {' or '.join(near)}?" if near else (f" It takes: {', '.join(known)}." if known else "")
+            raise SecretMagicError(f"%secret {command} has no option {option!r}.{hint}")
+        else:
+            plain.append(word)
+    return plain, chosen
 
 
 @magics_class
@@ -119,11 +133,11 @@ class SecretMagics(Magics):
         command, args = words[0], words[1:]
         handler: Callable[[list[str]], None] | None = getattr(self, f"_cmd_{command}", None)
         if handler is None:
-            raise _fail(f"Unknown subcommand {command!r}; see %secret help.")
+            raise SecretMagicError(texts.unknown_command(command, close_matches(command, SUBCOMMANDS), texts.MAGIC))
         try:
             handler(args)
         except NbSecretsError as exc:
-            raise _fail(str(exc)) from None
+            raise SecretMagicError(str(exc)) from None
 
     secret.__doc__ = SECRET_USAGE
 
@@ -138,131 +152,145 @@ class SecretMagics(Magics):
             block = environment.with_secrets(*parse_sources(_split(line), self.shell.user_ns))
             block.__enter__()
         except NbSecretsError as exc:
-            raise _fail(str(exc)) from None
+            raise SecretMagicError(str(exc)) from None
         try:
-            result = self.shell.run_cell(cell)
+            with as_this_cell(self.shell, f"%%with_secrets {line}".rstrip()) as outer:
+                result = self.shell.run_cell(cell)
         finally:
             block.__exit__(None, None, None)
         error = result.error_before_exec or result.error_in_exec
-        if error is not None:
-            # The traceback is already shown; failing this cell too makes "Run all" stop here.
-            raise _fail(f"The cell raised {type(error).__name__}; the environment was restored.")
+        # The traceback is already shown; failing this cell too makes "Run all" stop here.
+        if error is not None and not outer.fail_with(error):
+            raise SecretMagicError(f"The cell raised {type(error).__name__}; the environment was restored.")
+
+    # -- how this shell gets values ---------------------------------------------
+
+    @property
+    def _in_kernel(self) -> bool:
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _suppliers(self) -> Suppliers:
+        """Where values come from here: a hidden prompt, or the kernel's environment."""
+        return Suppliers(ask=self._ask, environ=os.environ, on_inline=self._warn_inline)
+
+    def _ask(self, key: str) -> str:
+        try:
+            return getpass.getpass(texts.value_prompt(key))
+        except StdinNotImplementedError:
+            raise SecretMagicError(NO_STDIN) from None
+        except (EOFError, KeyboardInterrupt):
+            self._end_prompt_line()
+            raise CancelledError(texts.cancelled_at(key)) from None
+
+    def _end_prompt_line(self) -> None:
+        """In a terminal the cursor is still after the prompt (a kernel's frontend ends the line itself)."""
+        if not self._in_kernel:
+            sys.stderr.write("\n")
+
+    def _warn_inline(self, keys: list[str]) -> None:
+        where = "this notebook's source and IPython's history" if self._in_kernel else "IPython's history"
+        line = texts.inline_values(keys, where, "KEY=$VAR to take it from the environment")
+        print(texts.warning_line(line), file=sys.stderr)
+
+    def _confirm_delete(self, info: SecretInfo) -> bool:
+        try:
+            answer = input(texts.delete_question(info))
+        except StdinNotImplementedError:
+            raise SecretMagicError(texts.no_answer(info.reference, "--yes")) from None
+        except (EOFError, KeyboardInterrupt):
+            self._end_prompt_line()
+            raise CancelledError(texts.NOT_DELETED) from None
+        return answer.strip().lower() in ("y", "yes")
 
     # -- subcommands ----------------------------------------------------------
 
-    def _arguments(self, args: list[str]) -> tuple[str, list[str], bool]:
-        """NAME, the words for the core (values, --template, --setting, --secret), and --force."""
-        if not args or args[0].startswith("-"):
-            raise _fail("Name the secret first, e.g. %secret create openai-keys OPENAI_API_KEY.")
-        name, rest = args[0], args[1:]
-        force = "--force" in rest
-        tokens = [word for word in rest if word != "--force"]
-        if not tokens:
-            raise _fail("Give at least one KEY, KEY=$VAR, --from-dotenv PATH, --from-json PATH or --template.")
-        return name, tokens, force
-
-    @staticmethod
-    def _suppliers() -> dict[str, Any]:
-        """Where values come from in a notebook: a hidden prompt, or the kernel's environment."""
-        return {"ask": _ask, "environ": os.environ, "on_inline": _warn_inline}
-
     def _cmd_create(self, args: list[str]) -> None:
-        name, tokens, force = self._arguments(args)
-        info = create_from_arguments(_store(), name, tokens, overwrite=force, **self._suppliers())
-        print(f"Created secret {info.name!r} with {', '.join(info.keys)}.{_settings_note(info)}")
+        print(texts.written(create_secret(parse_write("create", args), self._suppliers()), "create"))
 
     def _cmd_update(self, args: list[str]) -> None:
-        name, tokens, _ = self._arguments(args)
-        info, changed = update_from_arguments(_store(), name, tokens, **self._suppliers())
-        done = f": set {', '.join(changed)}" if changed else ""
-        print(f"Updated secret {info.name!r}{done}; keys now {', '.join(info.keys)}.{_settings_note(info)}")
+        print(texts.written(update_secret(parse_write("update", args), self._suppliers()), "update"))
 
     def _cmd_list(self, args: list[str]) -> None:
-        self._no_args("list", args)
-        infos = _store().list()
-        if not infos:
-            print("No secrets yet. Create one with %secret create NAME KEY.")
-            return
-        from ..listing import secrets_table
+        plain, options = _options("list", args, flags=("--json",), values=("--store",))
+        if plain:
+            raise SecretMagicError("%secret list takes no names; use %secret show NAME for one secret.")
+        store = get_store(options.get("--store"))
+        infos = store.list()
+        if options.get("--json"):
+            print(texts.json_text([texts.info_json(info) for info in infos]))
+        elif infos:
+            print(texts.secrets_table(infos))
+        else:
+            print(texts.no_secrets(texts.MAGIC, store.name))
 
-        print(secrets_table(infos))
+    def _named(self, command: str, args: list[str], **kinds: Sequence[str]) -> tuple[str | None, str, dict[str, Any]]:
+        plain, options = _options(command, args, values=("--store", *kinds.get("values", ())), flags=kinds.get("flags", ()))
+        if len(plain) != 1:
+            raise SecretMagicError(f"Name one secret, e.g. %secret {command} openai-keys.")
+        named, name = split_reference(plain[0])
+        store = options.get("--store")
+        if named is not None and store is not None and named != store:
+            raise SecretMagicError(f"Two stores were named: {named!r} and {store!r}.")
+        return named or store, name, options
 
     def _cmd_show(self, args: list[str]) -> None:
-        if len(args) != 1:
-            raise _fail("Usage: %secret show NAME")
-        from ..listing import local_time
-
-        info = _store().info(args[0])
-        width = max(len(key) for key in info.keys)
-        print(f"Secret {info.name!r}")
-        print(f"  created  {local_time(info.created_at)}")
-        print(f"  updated  {local_time(info.updated_at)}")
-        for key in info.keys:
-            shown = "setting (not masked)" if info.is_setting(key) else "******** (masked)"
-            print(f"  {key.ljust(width)}  {shown}")
+        store, name, options = self._named("show", args, flags=("--json",))
+        info = get_store(store).info(name)
+        print(texts.json_text(texts.info_json(info)) if options.get("--json") else texts.secret_details(info))
 
     def _cmd_delete(self, args: list[str]) -> None:
-        names = [word for word in args if word not in ("--yes", "-y")]
-        if len(names) != 1:
-            raise _fail("Usage: %secret delete NAME [--yes]")
-        name = names[0]
-        store = _store()
-        info = store.info(name)
-        if "--yes" not in args and "-y" not in args:
-            try:
-                answer = input(f"Delete secret {name!r} ({', '.join(info.keys)})? [y/N] ")
-            except StdinNotImplementedError:
-                raise _fail("This kernel cannot ask for confirmation; add --yes to delete.") from None
-            if answer.strip().lower() not in ("y", "yes"):
-                print("Not deleted.")
-                return
-        store.delete(name)
-        print(f"Deleted secret {name!r}.")
+        store_name, name, options = self._named("delete", args, flags=("--yes", "-y", "--allow-missing"))
+        store = get_store(store_name)
+        asking = not (options.get("--yes") or options.get("-y"))
+        outcome = delete_secret(
+            store, name, confirm=self._confirm_delete if asking else None, allow_missing=bool(options.get("--allow-missing"))
+        )
+        print(texts.deleted(outcome, reference(store.name, name)))
 
     def _cmd_templates(self, args: list[str]) -> None:
         self._no_args("templates", args)
-        from ..listing import templates_table
-
-        print(templates_table())
+        print(texts.templates_table())
 
     def _cmd_load(self, args: list[str]) -> None:
         if not args:
-            raise _fail(f"Usage: %secret load SOURCE...   where SOURCE is {SOURCES_USAGE}")
-        report = environment.load(*parse_sources(args, self.shell.user_ns))
-        print(f"Loaded {len(report)} key{'s' if len(report) != 1 else ''}:\n{report}")
+            raise SecretMagicError(f"Name what to load: %secret load SOURCE...   where SOURCE is {SOURCES_USAGE}")
+        print(texts.loaded(environment.load(*parse_sources(args, self.shell.user_ns))))
 
     def _cmd_unload(self, args: list[str]) -> None:
         known = environment.session.sources()
         unknown = [name for name in args if name not in known]
         if unknown:
-            listed = ", ".join(known) if known else "none"
-            raise _fail(f"Not loaded: {', '.join(unknown)}. Loaded sources: {listed}.")
-        changed = environment.unload(*args)
-        print(f"Restored {', '.join(changed)}." if changed else "Nothing was loaded.")
+            raise SecretMagicError(texts.not_loaded(unknown, known))
+        print(texts.unloaded(environment.unload(*args)))
 
     def _cmd_status(self, args: list[str]) -> None:
         self._no_args("status", args)
-        report = environment.session.status()
-        print(str(report) if report else "Nothing loaded. Use %secret load SOURCE...")
+        print(texts.status(environment.status(), texts.MAGIC))
 
     def _cmd_mask(self, args: list[str]) -> None:
-        if len(args) != 1:
-            raise _fail("Usage: %secret mask VALUE_OR_VARIABLE")
-        word = args[0]
-        if word.isidentifier() and word in self.shell.user_ns:
-            value = self.shell.user_ns[word]
+        plain, options = _options("mask", args, flags=("--literal",))
+        if len(plain) != 1:
+            raise SecretMagicError("Name one variable: %secret mask VARIABLE, or %secret mask --literal VALUE.")
+        word, literal = plain[0], bool(options.get("--literal"))
+        if literal:
+            value, label = word, "the value"
+        elif word.isidentifier() and word in self.shell.user_ns:
+            value, label = self.shell.user_ns[word], word
             if not isinstance(value, str):
-                raise _fail(f"{word} is a {type(value).__name__}; %secret mask takes a string variable or value.")
-            registry.add(value, word)
-            print(f"The value of {word} is now masked in all output.")
+                raise SecretMagicError(f"{word} is a {type(value).__name__}; %secret mask takes a string variable.")
         else:
-            registry.add(word, None)
-            print("Masked. The value itself is in this cell's source: clear the cell, or pass a variable name.")
+            raise SecretMagicError(
+                f"No variable named {word!r}; nothing was masked. To mask text typed here, "
+                "use %secret mask --literal VALUE (the value then stays in this cell's source)."
+            )
+        will_mask = mask(value, None if literal else word)
+        print(texts.masked(label, will_mask, get_masker().config.min_length, literal=literal))
 
     def _cmd_panel(self, args: list[str]) -> None:
-        raise _fail("The widget panel is not part of this version yet; use %secret create/list/load, or the nbsecrets CLI.")
+        raise SecretMagicError("The widget panel is not part of this version yet; use %secret create/list/load, or the nbsecrets CLI.")
 
     @staticmethod
     def _no_args(command: str, args: list[str]) -> None:
         if args:
-            raise _fail(f"%secret {command} takes no arguments.")
+            raise SecretMagicError(f"%secret {command} takes no arguments.")
+

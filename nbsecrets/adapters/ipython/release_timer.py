@@ -20,17 +20,16 @@ _log = logging.getLogger(__name__)
 
 
 class ReleaseTimer:
-    """Calls ``release(key)`` once a key armed with :meth:`arm` has waited ``delay``.
+    """Calls ``release(key)`` once a key armed with :meth:`arm` has waited ``RELEASE_DELAY``.
 
     One daemon thread serves every key, started on first use, so printing a
     secret one character at a time does not start a thread per character.
     Arming an armed key keeps its first deadline: held text waits at most
-    ``delay`` however often more text arrives.
+    ``RELEASE_DELAY`` however often more text arrives.
     """
 
-    def __init__(self, release: Callable[[Hashable], None], delay: float = RELEASE_DELAY) -> None:
+    def __init__(self, release: Callable[[Hashable], None]) -> None:
         self._release = release
-        self._delay = delay
         self._cond = threading.Condition()
         self._due: dict[Hashable, float] = {}
         self._thread: threading.Thread | None = None
@@ -40,7 +39,7 @@ class ReleaseTimer:
         with self._cond:
             if self._closed or key in self._due:
                 return
-            self._due[key] = time.monotonic() + self._delay
+            self._due[key] = time.monotonic() + RELEASE_DELAY
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="nbsecrets-release", daemon=True)
                 self._thread.start()

@@ -4,7 +4,7 @@ ipykernel copies every byte written to fd 1 and 2 (subprocesses, C code)
 onto a duplicate of the kernel's original stdout/stderr, which is the
 Jupyter server's log, and with ``quiet=False`` echoes Python-level output
 there too. :class:`FdRelay` masks what reaches that file descriptor; the
-echo gets a masking stream of its own (:class:`_EchoPatch`).
+echo gets a masking stream of its own (:class:`EchoPatch`).
 
 Both are installed and removed by
 :class:`~nbsecrets.adapters.ipython.kernel_masking.KernelMasking`; relays
@@ -25,10 +25,11 @@ import weakref
 from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import RELEASE_DELAY, ReleaseTimer
+from nbsecrets.adapters.texts import WITHHELD
 from nbsecrets.core.masking import get_masker
 
 
-def _server_log_fds(kernel: Any) -> list[tuple[int, tuple[int | None, ...]]]:
+def server_log_fds(kernel: Any) -> list[tuple[int, tuple[int | None, ...]]]:
     """The fds whose bytes end up in the Jupyter server's log, each with where it may move to.
 
     With fd capture on (the default on Linux and macOS), that is the
@@ -126,34 +127,26 @@ class FdRelay:
         assert self._wake is not None
         wake = self._wake[0]
         decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-        masker: Any = None
-        masking: Any = None
+        masking = get_masker().stream()
         held_since = 0.0
         failed = False
         try:
             while True:
                 timeout = None
-                if masking is not None and masking.pending:
+                if masking.pending:
                     timeout = max(0.0, held_since + RELEASE_DELAY - time.monotonic())
                 readable, _, _ = select.select([self._read, wake], [], [], timeout)
                 if wake in readable:
                     os.read(wake, 4096)
                 if self._read not in readable:
-                    if masking is not None:
-                        self._write(masking.flush())
+                    self._write(masking.flush())
                     continue
                 data = os.read(self._read, 65536)
                 final = not data
                 try:
                     text = decoder.decode(data, final=final)
-                    current = get_masker()
-                    head = ""
-                    if masking is None or current is not masker:
-                        if masking is not None and masking.pending:
-                            head = masking.flush()
-                        masker, masking = current, current.stream()
                     was_pending = masking.pending
-                    out = head + masking.feed(text)
+                    out = masking.feed(text)
                     if final:
                         out += masking.flush()
                     elif masking.pending and not was_pending:
@@ -163,7 +156,7 @@ class FdRelay:
                     # Withhold rather than pass unmasked bytes to the log.
                     if not failed:
                         failed = True
-                        self._write("[nbsecrets: output withheld, masking failed]\n")
+                        self._write(WITHHELD + "\n")
                 if final:
                     break
         finally:
@@ -189,7 +182,7 @@ class FdRelay:
             view = view[written:]
 
 
-class _EchoPatch:
+class EchoPatch:
     """ipykernel's echo of Python-level output (``quiet=False``), masked on its own way to the log.
 
     The echo writes to the same fd as the fd watcher's raw copy. Through one

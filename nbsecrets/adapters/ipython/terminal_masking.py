@@ -20,9 +20,8 @@ import threading
 from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
+from nbsecrets.adapters.texts import WITHHELD
 from nbsecrets.core.masking import get_masker
-
-WITHHELD = "[nbsecrets: output withheld, masking it failed]"
 
 
 class MaskingStream:
@@ -41,26 +40,21 @@ class MaskingStream:
         self._timer = timer
         self._key = key
         self._lock = threading.RLock()
-        self._masker: Any = None
-        self._masking: Any = None
+        self._masking: Any = None  # made on first write, and anew after a failure
         self._active = True
 
     def write(self, text: Any) -> Any:
         if not self._active or not isinstance(text, str):
             return self._wrapped.write(text)
-        masker = get_masker()
         with self._lock:
-            head = ""
-            if self._masking is None or masker is not self._masker:
-                if self._masking is not None and self._masking.pending:
-                    head = self._masking.flush()
-                self._masker, self._masking = masker, masker.stream()
+            if self._masking is None:
+                self._masking = get_masker().stream()
             try:
-                out = head + self._masking.feed(text)
+                out = self._masking.feed(text)
             except Exception:  # never let output through unmasked, nor break the writer's print
                 # Not logged: a logging handler may write to this very stream.
                 self._masking = None
-                out = head + WITHHELD + "\n"
+                out = WITHHELD + "\n"
             if out:
                 self._wrapped.write(out)
             if self._masking is not None and self._masking.pending:
@@ -171,10 +165,8 @@ class TerminalMasking:
         if not self._installed:
             return
         self._installed = False
-        try:
+        if self.release in self._shell.events.callbacks["post_execute"]:  # absent if install stopped early
             self._shell.events.unregister("post_execute", self.release)
-        except ValueError:
-            pass
         hooks = self._shell.hooks
         if self._pager is not None and hooks.get("show_in_pager") is self._pager:
             hooks["show_in_pager"] = self._pager.original

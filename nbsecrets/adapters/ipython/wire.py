@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nbsecrets.adapters.texts import WITHHELD
+
 _BUNDLE = "bundle"  # a mimebundle: mimetype keys kept, their values masked
 _VALUE = "value"  # masked as a whole, nested keys included
 _PAYLOAD = "payload"
@@ -222,7 +224,6 @@ def _mask_mapping(value: dict, mask_item: Any) -> Any:
     return value if all(items[key] is value[key] for key in value) else items
 
 
-WITHHELD = "[nbsecrets: output withheld, masking it failed; see the kernel log]"
 
 
 def withhold_content(msg_type: Any, content: Any) -> Any:

@@ -25,7 +25,7 @@ from .fragments import DEFAULT_FRAGMENT_LENGTH
 from .matcher import Matcher
 from .stream import StreamMasker
 
-__all__ = ["MaskConfig", "Masker", "StreamMasker", "get_masker", "secret_forms"]
+__all__ = ["MaskConfig", "Masker", "StreamMasker", "configure_masking", "get_masker", "mask", "secret_forms"]
 
 UNNAMED = "secret"
 """The name a replacement shows for a value registered without a key name."""
@@ -83,8 +83,7 @@ class Masker:
         self._registry = registry
         self._config = config or MaskConfig()
         self._lock = threading.Lock()
-        self._forms_cache: dict[str, list[str]] = {}
-        self._forms_min_length = self._config.min_length
+        self._forms_cache: dict[str, list[str]] = {}  # per value, for the min_length of the last build
         self._noticed: set[str] = set()
         self._built = _Built(-1, self._config, Matcher(()), ())
 
@@ -150,9 +149,8 @@ class Masker:
             built = self._built
             if built.version == version and built.config is config:
                 return built
-            if config.min_length != self._forms_min_length:
+            if config.min_length != built.config.min_length:
                 self._forms_cache.clear()
-                self._forms_min_length = config.min_length
             forms: list[tuple[str, str]] = []
             exact: list[tuple[str, str]] = []
             fragments: list[tuple[str, str]] = []
@@ -247,7 +245,7 @@ class Masker:
         return list(self._current().short_keys)
 
     def take_short_key_notice(self) -> str | None:
-        """A one-line notice naming short keys not reported before; None when there are none."""
+        """A notice naming short keys not reported before (names only, never values); None when there are none."""
         built = self._current()
         with self._lock:
             new = [key for key in built.short_keys if key not in self._noticed]
@@ -256,8 +254,9 @@ class Masker:
             return None
         verb = "is" if len(new) == 1 else "are"
         return (
-            f"nbsecrets: {', '.join(new)} {verb} not masked in output: values shorter than "
-            f"{built.config.min_length} characters are never masked (lower min_length to change this)."
+            f"{', '.join(new)} {verb} not masked in output: values shorter than "
+            f"{built.config.min_length} characters are never masked "
+            "(nbsecrets.configure_masking(min_length=...) lowers that limit)."
         )
 
 
@@ -347,3 +346,34 @@ def get_masker() -> Masker:
             if _masker is None:
                 _masker = Masker()
     return _masker
+
+
+def mask(value: str, name: str | None = None) -> bool:
+    """Mask `value` in all output from now on; `name` labels the replacement (e.g. the key name).
+
+    Returns whether output will be masked for it: a value shorter than
+    `min_length` is kept, and masked once the limit is lowered, but not now.
+    """
+    if not isinstance(value, str):
+        raise InvalidSecretError(f"mask() takes a string, not {type(value).__name__}.")
+    if not value:
+        raise InvalidSecretError("mask() was given an empty string; there is nothing to mask.")
+    _process_registry.add(value, name)
+    return len(value) >= get_masker().config.min_length
+
+
+def configure_masking(
+    *,
+    min_length: int | None = None,
+    replacement: str | None = None,
+    fragment_length: int | None = None,
+    patterns: bool | None = None,
+) -> None:
+    """Change how output is masked: values shorter than `min_length` (default 6) are
+    left alone; `replacement` is a format with `{name}` (default "[masked:{name}]");
+    runs of `fragment_length` (default 12, never below `min_length`) characters of a
+    secret are masked too; `patterns` (default True) masks strings shaped like
+    well-known credentials even if nbsecrets never saw them."""
+    get_masker().configure(
+        min_length=min_length, replacement=replacement, fragment_length=fragment_length, patterns=patterns
+    )

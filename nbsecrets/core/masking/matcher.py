@@ -242,11 +242,6 @@ class Matcher:
     def __len__(self) -> int:
         return len(self.patterns)
 
-    @property
-    def form_count(self) -> int:
-        """How many of :attr:`patterns` are forms; the rest are fragment windows."""
-        return self._form_total
-
     def gives_away(self, index: int, tail: str) -> bool:
         """Whether a tail a stream kept because of ``index`` must be masked when it cannot wait longer.
 

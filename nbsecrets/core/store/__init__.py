@@ -1,35 +1,23 @@
-"""Where secrets are kept: the local encrypted vault."""
+"""Where secrets are kept: the store interface and its registry of kinds.
+
+The local vault is `nbsecrets.core.store.local`; it is imported when a store
+is first opened, not here, so naming a store costs nothing at `%load_ext`.
+"""
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
+from .base import LOCAL, SecretInfo, SecretStore, StoredSecret, reference, split_reference
+from .kinds import StoreConfig, configured_stores, get_store, register_kind
 
-from .local import LocalStore, SecretInfo
-
-_stores: dict[Path, LocalStore] = {}
-_lock = threading.Lock()
-
-
-def default_home() -> Path:
-    """NBSECRETS_HOME, else the platform's user data directory for nbsecrets."""
-    configured = os.environ.get("NBSECRETS_HOME")
-    if configured:
-        return Path(configured).expanduser().absolute()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("nbsecrets", appauthor=False))
-
-
-def get_store(home: str | os.PathLike[str] | None = None) -> LocalStore:
-    """The store for `home` (default: `default_home()`), shared within the process."""
-    path = Path(home).expanduser().absolute() if home is not None else default_home()
-    with _lock:
-        store = _stores.get(path)
-        if store is None:
-            store = _stores[path] = LocalStore(path)
-        return store
-
-
-__all__ = ["LocalStore", "SecretInfo", "default_home", "get_store"]
+__all__ = [
+    "LOCAL",
+    "SecretInfo",
+    "SecretStore",
+    "StoreConfig",
+    "StoredSecret",
+    "configured_stores",
+    "get_store",
+    "reference",
+    "register_kind",
+    "split_reference",
+]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KeyUnavailableError, warn
-from .files import ensure_private_dir, fsync_dir, replace_private
+from .files import ensure_private_dir, fsync_dir, replace_private, shown_path
 
 KEY_SOURCES = ("passphrase", "keyring", "file")
 KEYRING_SERVICE = "nbsecrets"
@@ -187,8 +187,9 @@ def _store_in_file(spec: KeySpec, key: bytes) -> None:
     replace_private(path, base64.b64encode(key) + b"\n")
     if "key-file" not in _warned:
         _warned.add("key-file")
+        where = "the folder NBSECRETS_KEY_DIR names" if os.environ.get("NBSECRETS_KEY_DIR") else shown_path(path.parent)
         warn(
-            f"No OS keyring is available, so the vault key was saved in {path} (readable only by you). "
+            f"No OS keyring is available, so the vault key was saved in a key file in {where} (readable only by you). "
             "Anyone who can read that file can read your secrets. To do better, set NBSECRETS_PASSPHRASE "
             "or install a keyring backend, then run `nbsecrets rotate-key`."
         )
@@ -284,8 +285,10 @@ def find_key(spec: KeySpec, vault: Path) -> bytes:
 
 def forget_key(spec: KeySpec) -> None:
     """Remove a key that no vault uses any more (after a rotation)."""
+    salt = base64.b64decode(spec.kdf["salt"]) if spec.source == "passphrase" else None
     with _cache_lock:
-        for cached in [k for k in _cache if spec.key_id in k]:
+        # Entries of find_key name the key id; a derivation (scrypt) names its salt.
+        for cached in [k for k in _cache if spec.key_id in k or (salt is not None and salt in k)]:
             del _cache[cached]
     if spec.source == "keyring":
         _forget_keyring(spec)
@@ -294,9 +297,3 @@ def forget_key(spec: KeySpec) -> None:
         path.unlink(missing_ok=True)
         fsync_dir(path.parent)
 
-
-def clear_cache() -> None:
-    """Forget keys held in memory (tests, and after the environment changed)."""
-    with _cache_lock:
-        _cache.clear()
-    _warned.clear()

@@ -9,7 +9,6 @@ vault that opens with every change that had returned.
 
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 import time
@@ -18,52 +17,39 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from ..errors import AlreadyExistsError, InvalidSecretError, NbSecretsError, SecretNotFoundError, VaultCorruptError
-from ..registry import registry
 from ..rules import check_env, check_keys, check_name, check_settings
+from ..suggestions import close_matches
 from . import keys
+from .base import LOCAL, SecretInfo, StoredSecret, register_secrets
 from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, temp_name
-from .table import Table, TableFormatError, record_settings
+from .table import IndexRecord, Table, TableFormatError
 from .vault_file import FormatError, decrypt, encrypt, read_header
+
+if TYPE_CHECKING:
+    from .kinds import StoreConfig
 
 VAULT_NAME = "vault.nbs"
 LOCK_TIMEOUT = 60.0
 
 
-class _NothingToDo(Exception):
-    """Raised inside a transaction to leave the vault unwritten."""
+def default_home() -> Path:
+    """NBSECRETS_HOME, else the platform's user data directory for nbsecrets."""
+    configured = os.environ.get("NBSECRETS_HOME")
+    if configured:
+        return Path(configured).expanduser().absolute()
+    import platformdirs
 
-
-class SecretInfo(NamedTuple):
-    """What can be said about a stored secret without its values.
-
-    `settings` are the keys whose values are not masked (hosts, ports, user
-    names); every other key is a secret.
-    """
-
-    name: str
-    keys: tuple[str, ...]
-    created_at: datetime
-    updated_at: datetime
-    settings: tuple[str, ...] = ()
-
-    @classmethod
-    def from_record(cls, record: list[Any]) -> "SecretInfo":
-        name, keys, created, updated = record[:4]
-        return cls(name, tuple(keys), _timestamp(created), _timestamp(updated), record_settings(record))
-
-    def is_setting(self, key: str) -> bool:
-        return key in self.settings
+    return Path(platformdirs.user_data_dir("nbsecrets", appauthor=False))
 
 
 @dataclass
 class _Snapshot:
     signature: tuple[int, ...]
-    vault_id: str
     generation: int
-    spec: keys.KeySpec
+    spec: keys.KeySpec  # holds the vault id
     key: bytes
     table: Table
     head: bytes  # magic, length and header: unique per write (fresh nonce)
@@ -74,16 +60,6 @@ def _signature(stat: os.stat_result) -> tuple[int, ...]:
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def _register_secrets(env: Mapping[str, str], settings: Iterable[str]) -> None:
-    """Register for masking the values of every key that is not a setting.
-
-    Nothing is ever removed: a value that is a setting here but a secret
-    elsewhere (or was a secret before) stays masked.
-    """
-    unmasked = set(settings)
-    registry.add_env({key: value for key, value in env.items() if key not in unmasked})
-
-
 def _timestamp(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, timezone.utc)
 
@@ -91,13 +67,18 @@ def _timestamp(seconds: float) -> datetime:
 class LocalStore:
     """Secrets in an AES-GCM vault under `home`, keyed from the keyring, a passphrase or a key file."""
 
-    def __init__(self, home: str | os.PathLike[str]) -> None:
+    def __init__(self, home: str | os.PathLike[str], *, name: str = LOCAL) -> None:
+        self.name = name
         self.home = Path(home).expanduser()
         self.path = self.home / VAULT_NAME
         self.backup_path = self.home / (VAULT_NAME + ".bak")
         self._lock_path = self.home / (VAULT_NAME + ".lock")
         self._thread_lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
+
+    @classmethod
+    def from_config(cls, config: "StoreConfig") -> "LocalStore":
+        return cls(config.options["home"], name=config.name)
 
     def __repr__(self) -> str:
         return f"<LocalStore {str(self.path)!r}>"
@@ -110,18 +91,14 @@ class LocalStore:
         if snapshot is None:
             return []
         if snapshot.infos is None:
-            snapshot.infos = sorted(map(SecretInfo.from_record, snapshot.table.records()))
+            snapshot.infos = sorted(map(self._info, snapshot.table.records()))
         return list(snapshot.infos)
-
-    def names(self) -> list[str]:
-        snapshot = self._read()
-        return sorted(snapshot.table.names()) if snapshot else []
 
     def get(self, name: str) -> dict[str, str]:
         """The secret's variables; the values of its secrets (not its settings) are registered for masking."""
-        return self.read(name)[0]
+        return self.read(name).env
 
-    def read(self, name: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    def read(self, name: str) -> StoredSecret:
         """The secret's variables and which keys are settings, from one version of the vault
         (so a concurrent update cannot pair new values with old flags)."""
         table = self._table_with(name)
@@ -129,13 +106,13 @@ class LocalStore:
             env = table.values(name)
         except TableFormatError:
             raise self._corrupt("a secret's values are damaged") from None
-        settings = table.settings(name)
-        _register_secrets(env, settings)
-        return env, settings
+        settings = table.record(name).settings  # type: ignore[union-attr]
+        register_secrets(env, settings)
+        return StoredSecret(env, settings)
 
     def info(self, name: str) -> SecretInfo:
         """Keys, settings and timestamps of one secret."""
-        return SecretInfo.from_record(self._table_with(name).record(name))
+        return self._info(self._table_with(name).record(name))  # type: ignore[arg-type]
 
     def exists(self, name: str) -> bool:
         check_name(name)
@@ -157,14 +134,12 @@ class LocalStore:
         with self._transaction() as table:
             old = table.record(name)
             if old is not None and not overwrite:
-                raise AlreadyExistsError(
-                    f"Secret {name!r} already exists. Use update to change some keys, or overwrite/--force to replace it."
-                )
+                raise AlreadyExistsError(name)
             now = time.time()
-            table.put(name, env, old[2] if old else now, now, marked)
+            table.put(name, env, old.created if old else now, now, marked)
             record = table.record(name)
-        _register_secrets(env, marked)
-        return SecretInfo.from_record(record)
+        register_secrets(env, marked)
+        return self._info(record)  # type: ignore[arg-type]
 
     def update(
         self,
@@ -198,27 +173,23 @@ class LocalStore:
             owner = f"secret {name!r}"
             check_settings(to_settings, merged, owner)
             check_settings(to_secrets, merged, owner, what="secrets")
-            marked = (set(table.settings(name)) | set(to_settings)) - set(to_secrets)
-            table.put(name, merged, old[2], time.time(), marked)
+            marked = (set(old.settings) | set(to_settings)) - set(to_secrets)
+            table.put(name, merged, old.created, time.time(), marked)
             record = table.record(name)
-        unmasked = set(record_settings(record))
-        _register_secrets({key: merged[key] for key in (*env, *to_secrets)}, unmasked)
-        return SecretInfo.from_record(record)
+        register_secrets({key: merged[key] for key in (*env, *to_secrets)}, record.settings)  # type: ignore[union-attr]
+        return self._info(record)  # type: ignore[arg-type]
 
     def delete(self, name: str, *, allow_missing: bool = False) -> bool:
         """Remove a secret; returns False (with `allow_missing`) when there was none."""
         check_name(name)
         if allow_missing and not self.exists(name):
             return False
-        removed = False  # stays False if _NothingToDo ends the block (the transaction swallows it)
         with self._transaction() as table:
-            if name not in table:
-                if allow_missing:
-                    raise _NothingToDo
+            if name in table:
+                table.remove(name)
+            elif not allow_missing:
                 raise self._not_found(name, table)
-            table.remove(name)
-            removed = True
-        return removed
+        return table.changed
 
     def rotate_key(self) -> str | None:
         """Re-encrypt the vault under a new key from the preferred source; the old key is then removed.
@@ -230,8 +201,8 @@ class LocalStore:
             snapshot = self._read()
             if snapshot is None:
                 return None
-            key, spec = keys.new_key(snapshot.vault_id)
-            self._write(snapshot.vault_id, snapshot.generation + 1, spec, key, snapshot.table)
+            key, spec = keys.new_key(snapshot.spec.vault_id)
+            self._write(snapshot.generation + 1, spec, key, snapshot.table)
             # The backup is under the old key, which is about to go: replace it with the new vault.
             replace_private(self.backup_path, self.path.read_bytes())
             if spec.entry != snapshot.spec.entry:
@@ -254,10 +225,14 @@ class LocalStore:
             raise self._not_found(name, snapshot.table if snapshot else None)
         return snapshot.table
 
+    def _info(self, record: IndexRecord) -> SecretInfo:
+        return SecretInfo(
+            record.name, record.keys, _timestamp(record.created), _timestamp(record.updated), record.settings, self.name
+        )
+
     def _not_found(self, name: str, table: Table | None) -> SecretNotFoundError:
         known = table.names() if table is not None else []
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-        return SecretNotFoundError(f"Secret {name!r} not found.", name=name, suggestions=close)
+        return SecretNotFoundError(f"Secret {name!r} not found.", name=name, suggestions=close_matches(name, known))
 
     def _corrupt(self, reason: str) -> VaultCorruptError:
         backup = (
@@ -273,26 +248,23 @@ class LocalStore:
         """The current vault, decrypted once per change of the file (cached by stat signature and header)."""
         with self._thread_lock:
             try:
-                os.stat(self.path)
+                handle = open(self.path, "rb")
             except FileNotFoundError:
                 if self.backup_path.exists():
                     raise self._corrupt("the vault file is missing but its backup exists") from None
                 self._snapshot = None
                 return None
-            try:
-                with open(self.path, "rb") as handle:
-                    signature = _signature(os.fstat(handle.fileno()))
-                    cached = self._snapshot
-                    # (inode, size, mtime) can repeat for a newer vault: inodes are reused at once
-                    # and mtime may be coarse. The header holds a fresh nonce per write, so only
-                    # an equal header proves this is the generation already decrypted.
-                    if cached is not None and cached.signature == signature:
-                        if handle.read(len(cached.head)) == cached.head:
-                            return cached
-                        handle.seek(0)
-                    blob = handle.read()
-            except FileNotFoundError:
-                return self._read()
+            with handle:
+                signature = _signature(os.fstat(handle.fileno()))
+                cached = self._snapshot
+                # (inode, size, mtime) can repeat for a newer vault: inodes are reused at once
+                # and mtime may be coarse. The header holds a fresh nonce per write, so only
+                # an equal header proves this is the generation already decrypted.
+                if cached is not None and cached.signature == signature:
+                    if handle.read(len(cached.head)) == cached.head:
+                        return cached
+                    handle.seek(0)
+                blob = handle.read()
             try:
                 parts = read_header(blob)
             except FormatError as exc:
@@ -306,9 +278,7 @@ class LocalStore:
                 raise self._corrupt(str(exc)) from None
             except TableFormatError:
                 raise self._corrupt("its decrypted contents are not valid") from None
-            self._snapshot = _Snapshot(
-                signature, header.vault_id, header.generation, header.key, key, table, bytes(parts[1])
-            )
+            self._snapshot = _Snapshot(signature, header.generation, header.key, key, table, bytes(parts[1]))
             return self._snapshot
 
     @contextmanager
@@ -332,23 +302,21 @@ class LocalStore:
     @contextmanager
     def _transaction(self) -> Iterator[Table]:
         """Read-modify-write under the lock: the block changes a copy of the table,
-        which is written only if the block returns (raise _NothingToDo to skip)."""
+        which is written if the block returns having changed it."""
         with self._locked():
             snapshot = self._read()
             table = snapshot.table.copy() if snapshot else Table()
-            try:
-                yield table
-            except _NothingToDo:
+            yield table
+            if not table.changed:
                 return
             if snapshot is None:
-                vault_id = uuid.uuid4().hex
-                key, spec = keys.new_key(vault_id)
-                self._write(vault_id, 1, spec, key, table)
+                key, spec = keys.new_key(uuid.uuid4().hex)
+                self._write(1, spec, key, table)
             else:
-                self._write(snapshot.vault_id, snapshot.generation + 1, snapshot.spec, snapshot.key, table)
+                self._write(snapshot.generation + 1, snapshot.spec, snapshot.key, table)
 
-    def _write(self, vault_id: str, generation: int, spec: keys.KeySpec, key: bytes, table: Table) -> None:
-        blob = encrypt(vault_id, generation, spec, key, table.encode())
+    def _write(self, generation: int, spec: keys.KeySpec, key: bytes, table: Table) -> None:
+        blob = encrypt(generation, spec, key, table.encode())
         for leftover in self.home.iterdir():
             if is_temp_of(leftover, self.path) or is_temp_of(leftover, self.backup_path):
                 leftover.unlink(missing_ok=True)  # from a writer that died while holding the lock
@@ -364,4 +332,4 @@ class LocalStore:
                 staged.unlink(missing_ok=True)
         replace_private(self.path, blob)
         head = bytes(read_header(blob)[1])
-        self._snapshot = _Snapshot(_signature(os.stat(self.path)), vault_id, generation, spec, key, table, head)
+        self._snapshot = _Snapshot(_signature(os.stat(self.path)), generation, spec, key, table, head)

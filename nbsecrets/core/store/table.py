@@ -19,15 +19,32 @@ settings stays byte for byte what older versions wrote and read.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 FORMAT = "nbsecrets-table"
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def record_settings(record: list[Any]) -> tuple[str, ...]:
-    """The settings of an index record; a record of four predates them: all its keys are secrets."""
-    return tuple(record[4]) if len(record) > 4 else ()
+class IndexRecord(NamedTuple):
+    """One index line: what is known of a secret without its values (times in seconds since the epoch)."""
+
+    name: str
+    keys: tuple[str, ...]
+    created: float
+    updated: float
+    settings: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, line: list[Any]) -> "IndexRecord":
+        """A line of four predates settings: all its keys are secrets."""
+        name, keys, created, updated = line[:4]
+        return cls(name, tuple(keys), created, updated, tuple(line[4]) if len(line) > 4 else ())
+
+    def to_json(self) -> list[Any]:
+        line: list[Any] = [self.name, list(self.keys), self.created, self.updated]
+        if self.settings:
+            line.append(list(self.settings))
+        return line
 
 
 class TableFormatError(ValueError):
@@ -37,14 +54,16 @@ class TableFormatError(ValueError):
 class Table:
     """Secrets by name: their index record (keys, timestamps) and their values."""
 
-    __slots__ = ("_index_lines", "_value_lines", "_records", "_position", "_values")
+    __slots__ = ("_index_lines", "_value_lines", "_records", "_position", "_values", "changed")
 
     def __init__(self) -> None:
         self._index_lines: list[str] = []
         self._value_lines: list[str] = []
-        self._records: list[list[Any]] = []  # [name, [keys], created, updated(, [settings])]
+        self._records: list[IndexRecord] = []
         self._position: dict[str, int] = {}
         self._values: dict[int, dict[str, str]] = {}
+        self.changed = False
+        """Whether `put` or `remove` touched this table (a transaction writes only a changed table)."""
 
     @classmethod
     def parse(cls, plaintext: bytes) -> "Table":
@@ -59,8 +78,9 @@ class Table:
             table = cls()
             table._index_lines = lines[1 : 1 + count]
             table._value_lines = lines[1 + count :]
-            table._records = json.loads("[" + ",".join(table._index_lines) + "]") if count else []
-            table._position = {record[0]: i for i, record in enumerate(table._records)}
+            lines_json = json.loads("[" + ",".join(table._index_lines) + "]") if count else []
+            table._records = [IndexRecord.from_json(line) for line in lines_json]
+            table._position = {record.name: i for i, record in enumerate(table._records)}
         except TableFormatError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -83,26 +103,19 @@ class Table:
         twin._values = dict(self._values)
         return twin
 
-    def __len__(self) -> int:
-        return len(self._records)
-
     def __contains__(self, name: object) -> bool:
         return name in self._position
 
     def names(self) -> list[str]:
         return list(self._position)
 
-    def records(self) -> Iterator[list[Any]]:
-        """Index records [name, keys, created, updated(, settings)], without touching any value."""
+    def records(self) -> Iterator[IndexRecord]:
+        """Every secret's index record, without touching any value."""
         return iter(self._records)
 
-    def record(self, name: str) -> list[Any] | None:
+    def record(self, name: str) -> IndexRecord | None:
         position = self._position.get(name)
         return None if position is None else self._records[position]
-
-    def settings(self, name: str) -> tuple[str, ...]:
-        """The keys of `name` that are settings (none in a record written before they existed)."""
-        return record_settings(self._records[self._position[name]])
 
     def values(self, name: str) -> dict[str, str]:
         position = self._position[name]
@@ -120,26 +133,26 @@ class Table:
     ) -> None:
         """Store a secret; `settings` must be keys of `values` (the store checks them)."""
         marked = set(settings)
-        record: list[Any] = [name, list(values), created, updated]
-        if marked:
-            record.append([key for key in values if key in marked])
+        record = IndexRecord(name, tuple(values), created, updated, tuple(key for key in values if key in marked))
         position = self._position.get(name)
         if position is None:
             position = self._position[name] = len(self._records)
             self._records.append(record)
-            self._index_lines.append(_compact(record))
+            self._index_lines.append(_compact(record.to_json()))
             self._value_lines.append(_compact(values))
         else:
             self._records[position] = record
-            self._index_lines[position] = _compact(record)
+            self._index_lines[position] = _compact(record.to_json())
             self._value_lines[position] = _compact(values)
         self._values[position] = dict(values)
+        self.changed = True
 
     def remove(self, name: str) -> None:
         position = self._position.pop(name)
         for lines in (self._records, self._index_lines, self._value_lines):
             del lines[position]
-        self._position = {record[0]: i for i, record in enumerate(self._records)}
+        self._position = {record.name: i for i, record in enumerate(self._records)}
         self._values = {
             (i if i < position else i - 1): values for i, values in self._values.items() if i != position
         }
+        self.changed = True

@@ -13,8 +13,7 @@ import base64
 import json
 import os
 import struct
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .keys import KeySpec
 
@@ -30,9 +29,9 @@ class FormatError(Exception):
     """Internal: the bytes are not a well-formed vault (the store words it for the user)."""
 
 
-@dataclass
-class Header:
-    vault_id: str
+class Header(NamedTuple):
+    """The vault's identity, generation and key (the key spec holds the vault id), and the nonce."""
+
     generation: int
     key: KeySpec
     nonce: bytes
@@ -41,7 +40,7 @@ class Header:
         data: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
-            "vault_id": self.vault_id,
+            "vault_id": self.key.vault_id,
             "generation": self.generation,
             "key_id": self.key.key_id,
             "key_source": self.key.source,
@@ -69,7 +68,7 @@ def read_header(blob: bytes) -> tuple[Header, memoryview, memoryview]:
         if data["version"] != VERSION:
             raise FormatError(f"it has format version {data['version']}, this nbsecrets reads version {VERSION}")
         spec = KeySpec(str(data["key_source"]), str(data["vault_id"]), str(data["key_id"]), dict(data.get("kdf") or {}))
-        header = Header(spec.vault_id, int(data["generation"]), spec, base64.b64decode(data["nonce"]))
+        header = Header(int(data["generation"]), spec, base64.b64decode(data["nonce"]))
     except FormatError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
@@ -87,9 +86,12 @@ def _sane_kdf(kdf: dict[str, Any]) -> bool:
     n, r, p = (kdf.get(name) for name in ("n", "r", "p"))
     if kdf.get("name") != "scrypt" or not all(type(v) is int for v in (n, r, p)):
         return False
+    encoded = kdf.get("salt")
+    if not isinstance(encoded, str):
+        return False
     try:
-        salt = base64.b64decode(kdf.get("salt"), validate=True)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        salt = base64.b64decode(encoded, validate=True)
+    except ValueError:
         return False
     power_of_two = n >= 2 and n & (n - 1) == 0
     return len(salt) >= 16 and power_of_two and r >= 1 and 1 <= p <= 16 and 128 * r * n <= MAX_SCRYPT_MEMORY
@@ -108,11 +110,11 @@ def decrypt(parts: tuple[Header, memoryview, memoryview], key: bytes) -> bytes:
     return plaintext
 
 
-def encrypt(vault_id: str, generation: int, spec: KeySpec, key: bytes, plaintext: bytes) -> bytes:
+def encrypt(generation: int, spec: KeySpec, key: bytes, plaintext: bytes) -> bytes:
     """A complete vault file with a fresh nonce."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    header = Header(vault_id, generation, spec, os.urandom(12))
+    header = Header(generation, spec, os.urandom(12))
     encoded = json.dumps(header.to_json(), sort_keys=True, separators=(",", ":")).encode()
     aad = MAGIC + _LENGTH.pack(len(encoded)) + encoded
     return aad + AESGCM(key).encrypt(header.nonce, plaintext, aad)

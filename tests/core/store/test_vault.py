@@ -5,12 +5,13 @@ of create/update/delete, including that a refused operation writes nothing."""
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from store_support import fresh_store, header_of, mode_of
+from store_support import fresh_store, header_of, mode_of, names_in, with_header
 
 from nbsecrets.core.errors import (
     AlreadyExistsError,
@@ -18,7 +19,10 @@ from nbsecrets.core.errors import (
     KeyUnavailableError,
     SecretNotFoundError,
 )
-from nbsecrets.core.store import LocalStore, get_store, keys
+from nbsecrets.core.store import StoreConfig, get_store, keys
+from nbsecrets.core.store.keys import KeySpec
+from nbsecrets.core.store.local import LocalStore
+from nbsecrets.core.store.vault_file import FormatError, Header, decrypt, encrypt, read_header
 
 pytestmark = pytest.mark.filterwarnings("ignore::nbsecrets.core.errors.NbSecretsWarning")
 
@@ -131,7 +135,7 @@ def test_update_merges_and_keeps_created_at(store):
 
 def test_list_names_exists_and_info(store):
     assert get_store() is store  # one store per home within a process
-    assert store.list() == [] and store.names() == [] and not store.exists("openai")
+    assert store.list() == [] and not store.exists("openai")
     assert not store.home.exists()  # reading a missing vault creates nothing
     store.create("zeta", {"Z": "sk-test-z"})
     store.create("alpha", {"A": "sk-test-a", "B": "sk-test-b"})
@@ -145,7 +149,7 @@ def test_delete_and_allow_missing(store):
     store.create("openai", OPENAI)
     store.create("other", {"TOKEN": "sk-test-other"})
     assert store.delete("openai") is True
-    assert fresh_store().names() == ["other"]
+    assert names_in(fresh_store()) == ["other"]
     before = snapshot(store)
     with pytest.raises(SecretNotFoundError):
         store.delete("openai")
@@ -248,9 +252,41 @@ def test_values_os_environ_can_hold_round_trip_including_undecodable_bytes(store
 
 
 def test_stores_for_different_homes_are_independent(tmp_path):
-    one, two = get_store(tmp_path / "one"), get_store(tmp_path / "two")
+    one, two = LocalStore(tmp_path / "one"), LocalStore(tmp_path / "two")
     one.create("shared-name", {"K": "sk-test-one"})
     two.create("shared-name", {"K": "sk-test-two"})
     assert fresh_store(tmp_path / "one").get("shared-name") == {"K": "sk-test-one"}
     assert fresh_store(tmp_path / "two").get("shared-name") == {"K": "sk-test-two"}
     assert header_of(Path(one.path))["vault_id"] != header_of(Path(two.path))["vault_id"]
+
+
+def test_the_header_takes_the_vault_id_from_the_key_spec_and_is_bound_to_the_ciphertext():
+    """The vault id lives in one place, the KeySpec; the file still records it, inside the associated data."""
+    assert "vault_id" not in Header._fields
+    spec = KeySpec("file", "ab" * 16, "0123456789abcdef")
+    key = os.urandom(32)
+    blob = encrypt(7, spec, key, b"sk-test-plaintext")
+    header, aad, ciphertext = parts = read_header(blob)
+    assert header.generation == 7 and header.key == spec and len(header.nonce) == 12
+    assert header_of(blob)["vault_id"] == spec.vault_id
+    assert decrypt(parts, key) == b"sk-test-plaintext"
+    assert b"sk-test-plaintext" not in blob
+    moved = with_header(blob, {**header_of(blob), "vault_id": "cd" * 16})
+    with pytest.raises(FormatError):
+        decrypt(read_header(moved), key)
+
+
+def test_already_exists_builds_its_own_message():
+    error = AlreadyExistsError("openai")
+    assert error.name == "openai"
+    assert "'openai' already exists" in str(error) and "--force" in str(error) and "overwrite=True" in str(error)
+
+
+def test_a_local_store_is_named_and_opened_from_its_configuration(tmp_path):
+    plain = LocalStore(tmp_path / "plain")
+    assert plain.name == "local" and str(plain.path) in repr(plain)
+    team = LocalStore.from_config(StoreConfig("team", "local", {"home": str(tmp_path / "team")}))
+    assert team.name == "team" and team.home == tmp_path / "team"
+    info = team.create("db", {"TOKEN": "sk-test-team-local"})
+    assert info.store == "team" and info.reference == "team:db"
+    assert "sk-test" not in repr(team) and "sk-test" not in repr(team.list())

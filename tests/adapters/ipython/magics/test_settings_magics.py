@@ -10,7 +10,8 @@ import pytest
 from IPython.core.error import UsageError
 
 from nbsecrets import get_store
-from nbsecrets.adapters.listing import templates_table
+from nbsecrets.adapters import texts
+from nbsecrets.adapters.texts import templates_table
 from nbsecrets.core.assignments import TEMPLATES
 from nbsecrets.core.masking import get_masker
 from nbsecrets.core.registry import registry
@@ -62,7 +63,10 @@ def test_create_from_the_postgres_template_leaves_its_settings_unmasked(ip, caps
     run(ip, "create db --template postgres")
     out = capsys.readouterr().out
     assert asked == list(TEMPLATES["postgres"].keys)
-    assert "Settings (not masked): PGHOST, PGPORT, PGUSER, PGDATABASE." in out
+    assert out == (
+        "Created secret 'db' with keys: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; "
+        "settings (not masked): PGHOST, PGPORT, PGUSER, PGDATABASE.\n"
+    )
     assert get_store().info("db").settings == ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE")
     assert password in registry and server not in registry
     assert get_masker().mask(f"{server} {password}") == f"{server} [masked:PGPASSWORD]"
@@ -75,9 +79,12 @@ def test_create_with_setting_and_show_and_list(ip, capsys, monkeypatch) -> None:
     assert get_store().info("svc").settings == ("URL",)
     capsys.readouterr()
     run(ip, "show svc")
-    lines = capsys.readouterr().out.splitlines()
-    assert "  URL    setting (not masked)" in lines
-    assert "  TOKEN  ******** (masked)" in lines
+    out = capsys.readouterr().out
+    assert out == texts.secret_details(get_store().info("svc")) + "\n"
+    lines = out.splitlines()
+    assert "Keys:     URL, TOKEN" in lines
+    assert "Secrets:  TOKEN  (masked in output once read)" in lines
+    assert "Settings: URL  (not masked)" in lines
     run(ip, "list")
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].split() == ["NAME", "KEYS", "SETTINGS", "UPDATED"]
@@ -101,7 +108,7 @@ def test_update_turns_keys_into_settings_and_back(ip, capsys) -> None:
     server = host()
     get_store().create("db", {"PGHOST": server, "PGPASSWORD": secret_value()})
     run(ip, "update db --setting PGHOST")
-    assert "Updated secret 'db'; keys now PGHOST, PGPASSWORD. Settings (not masked): PGHOST." in capsys.readouterr().out
+    assert capsys.readouterr().out == "Updated secret 'db'; keys now: PGHOST, PGPASSWORD; settings (not masked): PGHOST.\n"
     assert get_store().info("db").settings == ("PGHOST",)
     run(ip, "update db --secret PGHOST")
     assert get_store().info("db").settings == ()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 import warnings
+from datetime import datetime, timezone
 
 import pytest
 from store_support import fresh_store
 
 from nbsecrets.core.errors import InvalidSecretError
 from nbsecrets.core.registry import registry
-from nbsecrets.core.store import LocalStore, SecretInfo, keys
-from nbsecrets.core.store.table import Table
+from nbsecrets.core.store import SecretInfo, StoredSecret, keys
+from nbsecrets.core.store.local import LocalStore
+from nbsecrets.core.store.table import IndexRecord, Table
 
 
 def host() -> str:
@@ -39,7 +41,7 @@ def test_settings_round_trip_through_the_vault(store: LocalStore) -> None:
     assert reader.info("db").settings == ("PGHOST", "PGPORT")
     assert reader.list()[0].settings == ("PGHOST", "PGPORT")
     assert reader.get("db") == env
-    assert reader.read("db") == (env, ("PGHOST", "PGPORT"))
+    assert reader.read("db") == StoredSecret(env, ("PGHOST", "PGPORT"))
     assert reader.info("db").is_setting("PGHOST") and not reader.info("db").is_setting("PGPASSWORD")
 
 
@@ -65,7 +67,7 @@ def test_a_vault_written_before_settings_existed_opens_with_every_key_a_secret(s
         warnings.simplefilter("ignore")
         key, spec = keys.new_key("0" * 32)
         store.home.mkdir(parents=True, exist_ok=True)
-        store._write("0" * 32, 1, spec, key, table)
+        store._write(1, spec, key, table)
 
     reader = fresh_store()
     info = reader.info("db")
@@ -77,9 +79,15 @@ def test_a_vault_written_before_settings_existed_opens_with_every_key_a_secret(s
     assert fresh_store().info("db").created_at == info.created_at
 
 
-def test_secret_info_built_by_hand_has_no_settings() -> None:
-    info = SecretInfo.from_record(["x", ["A"], 1.0, 2.0])
-    assert info.settings == () and not info.is_setting("A")
+def test_an_index_line_of_four_and_a_secret_info_built_by_hand_have_no_settings() -> None:
+    """Vaults written before settings existed hold four-element index lines: every key is a secret."""
+    record = IndexRecord.from_json(["x", ["A"], 1.0, 2.0])
+    assert record == IndexRecord("x", ("A",), 1.0, 2.0, ())
+    assert record.to_json() == ["x", ["A"], 1.0, 2.0]  # and it is written back the same way
+    moment = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    info = SecretInfo("x", ("A",), moment, moment)
+    assert info.settings == () and not info.is_setting("A") and info.secrets == ("A",)
+    assert info.store == "local" and info.reference == "x"
 
 
 def test_create_refuses_settings_that_are_not_keys(store: LocalStore) -> None:

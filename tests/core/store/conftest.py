@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nbsecrets.core.store import LocalStore, get_store
+from nbsecrets.core.store import get_store
+from nbsecrets.core.store.local import LocalStore
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ import sys
 import threading
 
 import pytest
-from store_support import WORKER, fresh_store, header_of
+from store_support import WORKER, fresh_store, header_of, names_in
 
-from nbsecrets.core.store import LocalStore, get_store
+from nbsecrets.core.store import get_store
+from nbsecrets.core.store.local import LocalStore
 
 pytestmark = pytest.mark.filterwarnings("ignore::nbsecrets.core.errors.NbSecretsWarning")
 
@@ -37,7 +38,7 @@ def expected_state() -> tuple[dict[str, str], set[str]]:
 def check_final_state(store: LocalStore) -> None:
     shared, own = expected_state()
     assert store.get("shared") == shared
-    assert set(store.names()) == own | {"shared"}
+    assert set(names_in(store)) == own | {"shared"}
     for name in own:
         _, w, j = name.split("-")
         assert store.get(name) == {"VALUE": f"sk-test-own-{w}-{j}"}

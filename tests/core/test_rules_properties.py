@@ -25,7 +25,7 @@ from nbsecrets.core.rules import (
     check_name,
     check_value,
 )
-from nbsecrets.core.store import LocalStore
+from nbsecrets.core.store.local import LocalStore
 
 NAME_CHARS = set(string.ascii_letters + string.digits + "._-")
 KEY_FIRST = set(string.ascii_letters + "_")

@@ -13,6 +13,7 @@ import getpass
 import io
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from typing import Callable
 import pytest
 
 from nbsecrets import InvalidSecretError, get_store
+from nbsecrets.adapters import texts
 from nbsecrets.adapters.cli import main
 from nbsecrets.core.rules import check_key, check_name
 
@@ -59,9 +61,10 @@ def assert_clean(result: Result | subprocess.CompletedProcess[str], *values: str
 
 
 def error_line(result: Result | subprocess.CompletedProcess[str]) -> str:
-    """The single stderr line of a failed command (warnings aside)."""
+    """The single stderr line of a failed command (warnings aside, and the bare newline a
+    cancelled prompt writes to end the line the prompt left open)."""
     err = result.err if isinstance(result, Result) else result.stderr
-    lines = [line for line in err.splitlines() if not line.startswith("nbsecrets: warning:")]
+    lines = [line for line in err.splitlines() if line and not line.startswith("nbsecrets: warning:")]
     assert len(lines) == 1, err
     assert lines[0].startswith("nbsecrets: error: ")
     return lines[0]
@@ -117,10 +120,9 @@ def cli(*argv: str, stdin: str | None = "") -> subprocess.CompletedProcess[str]:
 
 def reopen_store() -> None:
     """Forget what this process cached, so the next read sees what a subprocess wrote."""
-    from nbsecrets.core.store import _stores, keys
+    from process_state import forget_process_state
 
-    _stores.clear()
-    keys.clear_cache()
+    forget_process_state()
 
 
 def check_env_script(expected: dict[str, str], code: int = 0) -> list[str]:
@@ -141,11 +143,12 @@ def check_env_script(expected: dict[str, str], code: int = 0) -> list[str]:
 def test_create_with_inline_value_warns_about_shell_history_in_one_line() -> None:
     result = cli("create", "openai", f"OPENAI_API_KEY={FAKE}")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Created secret 'openai' with keys: OPENAI_API_KEY"
+    assert result.stdout.strip() == "Created secret 'openai' with keys: OPENAI_API_KEY."
     history = [line for line in result.stderr.splitlines() if "shell history" in line]
-    assert len(history) == 1
-    assert history[0].startswith("nbsecrets: warning: ")
-    assert "`OPENAI_API_KEY` alone" in history[0] and "`OPENAI_API_KEY=-`" in history[0]
+    assert history == [
+        "nbsecrets: warning: the value of OPENAI_API_KEY was typed inline, so it is now in your shell history; "
+        "next time write OPENAI_API_KEY alone to be prompted for it, or OPENAI_API_KEY=- to read it from stdin."
+    ]
     assert_clean(result, FAKE)
     assert get_store().get("openai") == {"OPENAI_API_KEY": FAKE}
 
@@ -171,8 +174,15 @@ def test_create_reads_one_value_from_stdin_and_strips_exactly_one_newline() -> N
     assert get_store().get("gcp") == {"PEM": pem}
 
 
-def on_terminal(argv: list[str], *, until: bytes, answer: str) -> tuple[int, bytes]:
-    """Run the command on a pseudo-terminal, type `answer` once `until` shows; (exit code, transcript)."""
+CTRL_C = b"\x03"
+CTRL_D = b"\x04"
+
+
+def on_terminal(argv: list[str], *, until: bytes, answer: str | bytes) -> tuple[int, bytes]:
+    """Run the command on a pseudo-terminal, type `answer` once `until` shows; (exit code, transcript).
+
+    A str is typed and then Enter; bytes are sent as they are (CTRL_C, CTRL_D: the terminal turns
+    them into SIGINT and end-of-file, as for a person at the keyboard)."""
     import pty
 
     pid, fd = pty.fork()
@@ -183,7 +193,7 @@ def on_terminal(argv: list[str], *, until: bytes, answer: str) -> tuple[int, byt
             os._exit(127)
     try:
         transcript = _read_pty(fd, until=until)
-        os.write(fd, answer.encode() + b"\n")
+        os.write(fd, answer if isinstance(answer, bytes) else answer.encode() + b"\n")
         transcript += _read_pty(fd)
     finally:
         os.close(fd)
@@ -211,7 +221,7 @@ def _read_pty(fd: int, until: bytes | None = None) -> bytes:
 def test_key_alone_prompts_on_a_real_terminal_without_echo() -> None:
     code, transcript = on_terminal(["create", "tty", "API_KEY"], until=b"API_KEY: ", answer=FAKE)
     assert code == 0, transcript
-    assert b"Created secret 'tty' with keys: API_KEY" in transcript
+    assert b"Created secret 'tty' with keys: API_KEY." in transcript
     assert FAKE.encode() not in transcript  # neither echoed nor printed
     assert b"Traceback" not in transcript
     assert get_store().get("tty") == {"API_KEY": FAKE}
@@ -232,7 +242,7 @@ def test_key_alone_prompts_with_getpass(nbs: Callable[..., Result], prompts: Pro
     result = nbs("create", "pair", "A", "B")
     assert result.code == 0
     assert prompts.asked == ["A", "B"]
-    assert result.out.strip() == "Created secret 'pair' with keys: A, B"
+    assert result.out.strip() == "Created secret 'pair' with keys: A, B."
     assert_clean(result, FAKE, OTHER)
     assert get_store().get("pair") == {"A": FAKE, "B": OTHER}
 
@@ -278,7 +288,12 @@ def test_only_one_key_may_read_stdin(nbs: Callable[..., Result]) -> None:
 def test_empty_stdin_is_an_error(nbs: Callable[..., Result]) -> None:
     result = nbs("create", "x", "A=-", stdin="")
     assert result.code == 1
-    assert error_line(result) == "nbsecrets: error: Nothing on stdin for A=-."
+    assert error_line(result) == (
+        "nbsecrets: error: The value of A on standard input is empty, and nothing was stored. "
+        "Give a value, or add --allow-empty to store an empty one."
+    )
+    assert_clean(result)
+    assert not get_store().exists("x")
 
 
 def test_create_refuses_an_existing_secret_and_leaves_it_intact(nbs: Callable[..., Result], prompts: Prompts) -> None:
@@ -294,7 +309,7 @@ def test_force_replaces_the_whole_secret(nbs: Callable[..., Result]) -> None:
     get_store().create("openai", {"API_KEY": FAKE, "ORG": OTHER})
     result = nbs("create", "openai", "API_KEY=-", "--force", stdin=NEW)
     assert result.code == 0
-    assert result.out.strip() == "Replaced secret 'openai' with keys: API_KEY"
+    assert result.out.strip() == "Replaced secret 'openai' with keys: API_KEY."
     assert get_store().get("openai") == {"API_KEY": NEW}
     assert_clean(result, FAKE, OTHER, NEW)
 
@@ -332,11 +347,21 @@ def test_bad_names_and_keys_give_the_rules_message(nbs: Callable[..., Result]) -
 
 
 def test_a_value_typed_in_the_name_slot_is_not_echoed(nbs: Callable[..., Result]) -> None:
-    for argv in (["create", f"API_KEY={FAKE}", "B=-"], ["show", f"API_KEY={FAKE}"], ["delete", f"API_KEY={FAKE}"]):
+    # create's words are the core's (an InvalidSecretError, exit 1); show/delete's NAME is argparse's (exit 2).
+    for argv in (["create", f"API_KEY={FAKE}", "B=-"], ["update", f"API_KEY={FAKE}", "B=-"]):
+        result = nbs(*argv, stdin=OTHER)
+        assert result.code == 1
+        assert error_line(result) == (
+            f"nbsecrets: error: The secret's name comes first and cannot hold '=', e.g. {argv[0]} openai OPENAI_API_KEY."
+        )
+        assert_clean(result, FAKE, OTHER)
+    for argv in (["show", f"API_KEY={FAKE}"], ["delete", f"API_KEY={FAKE}"], ["delete", f"API_KEY={FAKE}", "-y"]):
         result = nbs(*argv, stdin=OTHER)
         assert result.code == 2
-        assert "NAME comes first" in result.err
+        assert result.err.startswith(f"usage: nbsecrets {argv[0]}")
+        assert f"nbsecrets {argv[0]}: error: NAME cannot hold '='" in result.err
         assert_clean(result, FAKE, OTHER)
+    assert get_store().list() == []
 
 
 def test_from_json_errors_are_one_line(nbs: Callable[..., Result], tmp_path: Path) -> None:
@@ -353,24 +378,21 @@ def test_from_json_errors_are_one_line(nbs: Callable[..., Result], tmp_path: Pat
         assert_clean(result, "sk-test-broken", "sk-test-list", "12345678")
 
 
-def test_prompt_interrupted_exits_130_without_traceback(nbs: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, EOFError], ids=["ctrl-c", "ctrl-d"])
+def test_prompt_interrupted_exits_130_without_traceback(
+    nbs: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]
+) -> None:
     def interrupted(prompt: str = "", stream: object = None) -> str:
-        raise KeyboardInterrupt
+        raise stop
 
     monkeypatch.setattr(getpass, "getpass", interrupted)
     result = nbs("create", "x", "API_KEY")
     assert result.code == 130
+    # a newline first: the cursor was still on the prompt's line
+    assert result.err == "\nnbsecrets: error: Cancelled at the prompt for API_KEY; nothing was stored.\n"
+    assert result.out == ""
     assert_clean(result)
     assert not get_store().exists("x")
-
-
-def test_prompt_answered_with_eof_is_an_error(nbs: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
-    def eof(prompt: str = "", stream: object = None) -> str:
-        raise EOFError
-
-    monkeypatch.setattr(getpass, "getpass", eof)
-    result = nbs("create", "x", "API_KEY")
-    assert error_line(result) == "nbsecrets: error: No value entered for API_KEY."
 
 
 # -- list and show -----------------------------------------------------------------
@@ -392,11 +414,14 @@ def test_list_and_show(nbs: Callable[..., Result]) -> None:
     assert [entry["name"] for entry in listed] == ["db", "openai"]
     assert listed[1]["keys"] == ["OPENAI_API_KEY", "ORG"]
     for entry in listed:
-        assert set(entry) == {"name", "keys", "settings", "created_at", "updated_at"}
+        assert set(entry) == {"name", "store", "keys", "settings", "created_at", "updated_at"}
+        assert entry["store"] == "local"
         assert datetime.fromisoformat(entry["updated_at"]).tzinfo is not None
 
     shown = nbs("show", "openai")
+    assert shown.out == texts.secret_details(get_store().info("openai")) + "\n"
     assert "Name:     openai" in shown.out and "Keys:     OPENAI_API_KEY, ORG" in shown.out
+    assert "Store:    local" in shown.out
     assert "Created:" in shown.out and "Updated:" in shown.out
     assert json.loads(nbs("show", "openai", "--json").out) == listed[1]
     for result in (table, shown):
@@ -417,6 +442,7 @@ def test_list_and_show_json_from_the_real_command() -> None:
     assert listed.returncode == shown.returncode == 0
     assert json.loads(listed.stdout) == [json.loads(shown.stdout)]
     assert json.loads(shown.stdout)["keys"] == ["API_KEY"]
+    assert json.loads(shown.stdout)["store"] == "local"
     assert_clean(listed, FAKE)
     assert_clean(shown, FAKE)
 
@@ -429,7 +455,7 @@ def test_update_merges_into_the_secret(nbs: Callable[..., Result], prompts: Prom
     prompts.answers.update(EXTRA="sk-test-extra-value")
     result = nbs("update", "openai", "ORG=-", "EXTRA", stdin=NEW + "\n")
     assert result.code == 0, result.err
-    assert result.out.strip() == "Updated secret 'openai': set ORG, EXTRA; keys now: API_KEY, ORG, EXTRA"
+    assert result.out.strip() == "Updated secret 'openai': set ORG, EXTRA; keys now: API_KEY, ORG, EXTRA."
     assert get_store().get("openai") == {"API_KEY": FAKE, "ORG": NEW, "EXTRA": "sk-test-extra-value"}
     assert_clean(result, FAKE, OTHER, NEW, "sk-test-extra-value")
 
@@ -482,9 +508,11 @@ def test_delete_without_an_answer_refuses_and_says_to_pass_y(nbs: Callable[..., 
     get_store().create("openai", {"API_KEY": FAKE})
     real = cli("delete", "openai", stdin=None)
     assert real.returncode == 1
-    assert error_line(real) == "nbsecrets: error: Not deleting 'openai': no answer on stdin. Pass -y to delete without asking."
+    assert error_line(real) == (
+        "nbsecrets: error: Not deleting 'openai': nobody can answer the question here. Add -y to delete without asking."
+    )
     closed = nbs("delete", "openai", stdin=None)
-    assert closed.code == 1 and "Pass -y" in error_line(closed)
+    assert closed.code == 1 and error_line(closed) == error_line(real)
     assert get_store().get("openai") == {"API_KEY": FAKE}
 
 
@@ -602,9 +630,13 @@ def test_run_usage_errors(nbs: Callable[..., Result]) -> None:
     assert nbs("run", "--", "python").code == 2
     assert nbs("run", "openai", "--").code == 2
     for token in (f"API_KEY={FAKE}", f"--env=API_KEY={FAKE}"):
+        # refused by the core's source parser: one InvalidSecretError line, exit 1
         inline = nbs("run", token, "--", "true")
-        assert inline.code == 2
-        assert "not KEY=VALUE (API_KEY=...)" in inline.err
+        assert inline.code == 1
+        assert error_line(inline) == (
+            "nbsecrets: error: Sources are names of secrets or files, not KEY=VALUE (API_KEY=...): "
+            "store the value first, or use --dotenv or --env."
+        )
         assert_clean(inline, FAKE)
 
 
@@ -627,15 +659,38 @@ def test_help_after_the_name_and_top_level_help(nbs: Callable[..., Result]) -> N
         assert command in top.stdout
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [[], ["frobnicate"], ["create"], ["create", "x"], ["create", "x", "--bogus"], ["list", "--bogus"], ["delete"]],
-)
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["list", "--bogus"], ["delete"], ["show"], ["show", "a", "b"]])
 def test_usage_errors_exit_2(nbs: Callable[..., Result], argv: list[str]) -> None:
     result = nbs(*argv)
     assert result.code == 2
     assert result.err.startswith("usage: nbsecrets")
     assert_clean(result)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["create"], "Name the secret first, e.g. create openai OPENAI_API_KEY."),
+        (["update"], "Name the secret first, e.g. update openai OPENAI_API_KEY."),
+        (["create", "x"], "Nothing to store: give KEY, KEY=-, KEY=$VAR, KEY=VALUE, --from-dotenv PATH, "
+                          "--from-json PATH or --template T."),
+        (["create", "x", "--bogus"], "Unknown option '--bogus' for create."),
+        (["create", "x", "A", "--setting"], "--setting needs KEY[,KEY...]."),
+        (["update", "x", "A", "--force"], "--force is only for create (update never replaces a whole secret)."),
+        (["create", "x", "--template", "nosuch"], "Unknown template 'nosuch'; choose one of: anthropic, aws, github, "
+                                                   "huggingface, mongodb, openai, postgres, wandb."),
+    ],
+)
+def test_create_and_update_words_are_the_cores_one_line_errors(
+    nbs: Callable[..., Result], prompts: Prompts, argv: list[str], message: str
+) -> None:
+    # create/update hand their words to the core's parser: its refusals are one error line, exit 1
+    result = nbs(*argv)
+    assert result.code == 1
+    assert result.err == f"nbsecrets: error: {message}\n"
+    assert result.out == ""
+    assert prompts.asked == []
+    assert get_store().list() == []
 
 
 def test_usage_errors_do_not_echo_a_value(nbs: Callable[..., Result]) -> None:
@@ -654,12 +709,23 @@ def test_errors_from_the_real_command_are_one_line() -> None:
         assert_clean(result, FAKE, NEW)
 
 
-def test_version(nbs: Callable[..., Result]) -> None:
-    from nbsecrets import __version__
+def test_version_comes_from_the_package_metadata(nbs: Callable[..., Result]) -> None:
+    from importlib.metadata import version
 
     result = nbs("--version")
     assert result.code == 0
-    assert result.out.strip() == f"nbsecrets {__version__}"
+    assert result.both == f"nbsecrets {version('nbsecrets')}\n"
+    real = cli("--version")
+    assert real.returncode == 0 and real.stdout + real.stderr == result.both
+
+
+def test_version_is_printed_on_stdout(nbs: Callable[..., Result]) -> None:
+    from importlib.metadata import version
+
+    result = nbs("--version")
+    assert (result.code, result.out, result.err) == (0, f"nbsecrets {version('nbsecrets')}\n", "")
+    real = cli("--version")
+    assert (real.returncode, real.stdout, real.stderr) == (0, result.out, "")
 
 
 def test_core_warnings_are_shown_by_main_in_process(nbs: Callable[..., Result]) -> None:
@@ -667,4 +733,368 @@ def test_core_warnings_are_shown_by_main_in_process(nbs: Callable[..., Result]) 
     assert result.code == 0
     warning_lines = [line for line in result.err.splitlines() if line.startswith("nbsecrets: warning: ")]
     assert len(warning_lines) == 1 and "No OS keyring is available" in warning_lines[0]
+    assert_clean(result, FAKE)
+
+
+
+# -- stores: --store before or after the command, STORE:NAME ------------------------------
+
+
+def store_option(spelling: str) -> list[str]:
+    return spelling.split(" ")
+
+
+@pytest.mark.parametrize("spelling", ["--store local", "--store=local"])
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_store_before_or_after_the_command(nbs: Callable[..., Result], where: str, spelling: str) -> None:
+    option = store_option(spelling)
+
+    def at(*words: str) -> list[str]:
+        return [*option, *words] if where == "before" else [*words, *option]
+
+    created = nbs(*at("create", "db", f"API_KEY={FAKE}"))
+    assert (created.code, created.out) == (0, "Created secret 'db' with keys: API_KEY.\n"), created.err
+    updated = nbs(*at("update", "db", f"ORG={OTHER}"))
+    assert (updated.code, updated.out) == (0, "Updated secret 'db': set ORG; keys now: API_KEY, ORG.\n"), updated.err
+    assert get_store().get("db") == {"API_KEY": FAKE, "ORG": OTHER}
+
+    listed = nbs(*at("list"))
+    assert (listed.code, listed.out) == (0, texts.secrets_table(get_store().list()) + "\n")
+    as_json = nbs(*at("list", "--json"))
+    assert [entry["store"] for entry in json.loads(as_json.out)] == ["local"]
+    shown = nbs(*at("show", "db"))
+    assert (shown.code, shown.out) == (0, texts.secret_details(get_store().info("db")) + "\n")
+    assert json.loads(nbs(*at("show", "db", "--json")).out)["store"] == "local"
+
+    deleted = nbs(*at("delete", "db", "-y"))
+    assert (deleted.code, deleted.out) == (0, "Deleted secret 'db'.\n")
+    assert not get_store().exists("db")
+    for result in (created, updated, listed, as_json, shown, deleted):
+        assert_clean(result, FAKE, OTHER)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [["--store", "local", "run", "db"], ["--store=local", "run", "db"], ["run", "local:db"],
+     ["--store", "local", "run", "local:db"], ["run", "other", "local:db"]],
+)
+def test_run_takes_the_store_before_the_command_and_store_names_as_sources(
+    nbs: Callable[..., Result], before: list[str]
+) -> None:
+    get_store().create("db", {"TOKEN": FAKE})
+    get_store().create("other", {"TOKEN": OTHER, "ONLY_OTHER": NEW})
+    expected = {"TOKEN": FAKE, **({"ONLY_OTHER": NEW} if "other" in before else {})}
+    result = nbs(*before, "--", *check_env_script(expected))
+    assert result.code == 0, result.err  # the child exits 99 when its environment is not `expected`
+    assert_clean(result, FAKE, OTHER, NEW)
+
+
+def test_run_takes_the_store_after_the_command(nbs: Callable[..., Result]) -> None:
+    get_store().create("db", {"TOKEN": FAKE})
+    result = nbs("run", "db", "--store", "local", "--", *check_env_script({"TOKEN": FAKE}))
+    assert result.code == 0, result.err
+
+
+NO_SUCH_STORE = "nbsecrets: error: No store named 'nope'; the stores configured here are: local.\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--store", "nope", "list"], ["list", "--store", "nope"], ["--store=nope", "list", "--json"],
+        ["--store", "nope", "show", "db"], ["show", "db", "--store", "nope"], ["show", "nope:db"],
+        ["--store", "nope", "delete", "db", "-y"], ["delete", "db", "-y", "--store", "nope"], ["delete", "nope:db", "-y"],
+        ["--store", "nope", "delete", "db"],
+        ["--store", "nope", "create", "new", f"API_KEY={NEW}"], ["create", "new", f"API_KEY={NEW}", "--store", "nope"],
+        ["create", "nope:new", f"API_KEY={NEW}"], ["create", "nope:new", "API_KEY"],
+        ["--store", "nope", "update", "db", f"API_KEY={NEW}"], ["update", "db", "--store=nope", f"API_KEY={NEW}"],
+        ["update", "nope:db", "API_KEY"],
+        ["--store", "nope", "run", "db", "--"], ["run", "nope:db", "--"], ["run", "db", "nope:db", "--"],
+    ],
+)
+def test_an_unknown_store_is_one_line_naming_the_configured_stores(
+    nbs: Callable[..., Result], prompts: Prompts, tmp_path: Path, argv: list[str]
+) -> None:
+    get_store().create("db", {"API_KEY": FAKE})
+    marker = tmp_path / "ran"
+    if argv[-1] == "--":
+        argv = [*argv, sys.executable, "-c", f"open({str(marker)!r}, 'w')"]
+    result = nbs(*argv, stdin="y\n")
+    assert result.code == 1
+    assert result.err == NO_SUCH_STORE
+    assert result.out == ""
+    assert prompts.asked == []
+    assert_clean(result, FAKE, NEW)
+    assert get_store().list() == [get_store().info("db")] and get_store().get("db") == {"API_KEY": FAKE}
+    assert not marker.exists()
+
+
+def test_a_mistyped_store_gets_a_suggestion(nbs: Callable[..., Result]) -> None:
+    result = nbs("--store", "locl", "list")
+    assert result.code == 1
+    assert result.err == (
+        "nbsecrets: error: No store named 'locl'; the stores configured here are: local. Did you mean: 'local'?\n"
+    )
+
+
+def test_two_different_stores_named_are_refused(nbs: Callable[..., Result]) -> None:
+    get_store().create("db", {"API_KEY": FAKE})
+    for argv in (["show", "local:db", "--store", "nope"], ["--store", "nope", "delete", "local:db", "-y"]):
+        result = nbs(*argv)
+        assert result.code == 2
+        assert f"nbsecrets {argv[argv.index('local:db') - 1]}: error: two stores were named" in result.err
+    for argv in (["create", "local:x", f"A={NEW}", "--store", "nope"], ["--store", "nope", "update", "local:db", f"A={NEW}"]):
+        result = nbs(*argv)
+        assert result.code == 1
+        assert error_line(result) == "nbsecrets: error: Two stores were named: 'local' and 'nope'."
+        assert_clean(result, NEW)
+    assert not get_store().exists("x") and get_store().get("db") == {"API_KEY": FAKE}
+
+
+def test_store_needs_a_name(nbs: Callable[..., Result]) -> None:
+    for argv in (["--store"], ["--store", "--json", "list"], ["list", "--store"]):
+        result = nbs(*argv)
+        assert result.code == 2
+        assert result.err.startswith("usage: nbsecrets")
+        assert "--store" in result.err.splitlines()[-1]
+
+
+def test_local_prefix_names_the_same_secret(nbs: Callable[..., Result]) -> None:
+    created = nbs("create", "local:db", f"API_KEY={FAKE}")
+    assert (created.code, created.out) == (0, "Created secret 'db' with keys: API_KEY.\n"), created.err
+    assert get_store().get("db") == {"API_KEY": FAKE}
+    assert nbs("show", "local:db").out == nbs("show", "db").out == texts.secret_details(get_store().info("db")) + "\n"
+    assert nbs("show", "local:db", "--json").out == nbs("show", "db", "--json").out
+    assert nbs("show", "local:db", "--store", "local").code == 0
+    updated = nbs("update", "local:db", f"ORG={OTHER}")
+    assert updated.out == "Updated secret 'db': set ORG; keys now: API_KEY, ORG.\n"
+    refused = nbs("create", "local:db", f"API_KEY={NEW}")
+    assert refused.code == 1 and "'db' already exists" in error_line(refused)
+    deleted = nbs("delete", "local:db", "-y")
+    assert (deleted.code, deleted.out) == (0, "Deleted secret 'db'.\n")
+    assert not get_store().exists("db")
+    missing = nbs("show", "local:db")
+    assert (missing.code, error_line(missing)) == (1, "nbsecrets: error: Secret 'db' not found.")
+    for result in (created, updated, refused, deleted, missing):
+        assert_clean(result, FAKE, OTHER, NEW)
+
+
+# -- unknown commands ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "typed", "meant"),
+    [(["lsit"], "lsit", "list"), (["lsit", "--json"], "lsit", "list"), (["--store", "local", "lsit"], "lsit", "list"),
+     (["shwo", "db"], "shwo", "show"), (["delte", "db", "-y"], "delte", "delete")],
+)
+def test_a_mistyped_command_gets_usage_and_a_suggestion(
+    nbs: Callable[..., Result], argv: list[str], typed: str, meant: str
+) -> None:
+    get_store().create("db", {"API_KEY": FAKE})
+    result = nbs(*argv)
+    assert result.code == 2
+    usage, *rest = result.err.splitlines()
+    assert usage.startswith("usage: nbsecrets ")
+    assert rest == [f"nbsecrets: error: unknown command '{typed}'; did you mean {meant}?"]
+    assert result.out == ""
+    assert get_store().exists("db")
+
+
+def test_a_far_word_gets_no_suggestion(nbs: Callable[..., Result]) -> None:
+    result = nbs("frobnicate")
+    assert result.code == 2
+    usage, *rest = result.err.splitlines()
+    assert usage.startswith("usage: nbsecrets ")
+    assert rest == ["nbsecrets: error: unknown command 'frobnicate'; see nbsecrets --help"]
+    assert "did you mean" not in result.err
+
+
+@pytest.mark.parametrize(
+    "argv", [[f"API_KEY={FAKE}"], [f"API_KEY={FAKE}", "create", "x"], ["--store", "local", f"API_KEY={FAKE}"]]
+)
+def test_a_value_typed_as_the_command_word_is_not_echoed(nbs: Callable[..., Result], argv: list[str]) -> None:
+    result = nbs(*argv)
+    assert result.code == 2
+    assert result.err.splitlines()[-1] == "nbsecrets: error: unknown command 'API_KEY=...'; see nbsecrets --help"
+    assert_clean(result, FAKE)
+    assert get_store().list() == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[f"API_KEY={FAKE} {OTHER}"], [f"API_KEY={FAKE}'{OTHER}"], ["list", f"API_KEY={FAKE} {OTHER}"],
+     ["delete", "x", f"API_KEY={FAKE} {OTHER}"]],
+    ids=["command-space", "command-quote", "list-space", "delete-space"],
+)
+def test_a_value_holding_a_space_or_quote_is_not_echoed_either(nbs: Callable[..., Result], argv: list[str]) -> None:
+    result = nbs(*argv)
+    assert result.code == 2
+    assert "API_KEY=..." in result.err
+    assert_clean(result, FAKE, OTHER)
+
+
+def test_a_value_typed_as_the_command_word_is_not_echoed_by_the_real_command() -> None:
+    result = cli(f"OPENAI_API_KEY={FAKE}")
+    assert result.returncode == 2
+    assert "unknown command 'OPENAI_API_KEY=...'" in result.stderr
+    assert_clean(result, FAKE)
+
+
+# -- empty values and --allow-empty -------------------------------------------------------
+
+
+def empty_refusal(key: str, where: str = "") -> str:
+    return (f"nbsecrets: error: The value of {key}{where} is empty, and nothing was stored. "
+            "Give a value, or add --allow-empty to store an empty one.")
+
+
+@pytest.mark.parametrize("argv", [["create", "x", "A="], ["create", "x", f"B={FAKE}", "A="], ["create", "x", "A=", f"B={FAKE}"]])
+def test_an_empty_inline_value_is_refused_and_nothing_is_stored(nbs: Callable[..., Result], argv: list[str]) -> None:
+    result = nbs(*argv)
+    assert result.code == 1
+    assert error_line(result) == empty_refusal("A")
+    assert result.out == ""
+    assert_clean(result, FAKE)
+    assert not get_store().exists("x")
+
+
+@pytest.mark.parametrize("stdin", ["", "\n", "\r\n"], ids=["nothing", "newline", "crlf"])
+def test_an_empty_stdin_for_key_dash_is_refused(nbs: Callable[..., Result], stdin: str) -> None:
+    result = nbs("create", "x", "A=-", stdin=stdin)
+    assert result.code == 1
+    assert error_line(result) == empty_refusal("A", " on standard input")
+    assert_clean(result)
+    assert not get_store().exists("x")
+
+
+def test_an_empty_answer_at_the_prompt_is_refused(nbs: Callable[..., Result], prompts: Prompts) -> None:
+    prompts.answers.update(A=FAKE, B="")
+    result = nbs("create", "x", "A", "B")
+    assert result.code == 1
+    assert error_line(result) == empty_refusal("B")
+    assert_clean(result, FAKE)
+    assert not get_store().exists("x")
+
+
+def test_an_empty_value_in_a_file_is_refused(nbs: Callable[..., Result], tmp_path: Path) -> None:
+    dotenv = tmp_path / "vars.env"
+    dotenv.write_text(f"A={FAKE}\nB=\n")
+    result = nbs("create", "x", "--from-dotenv", str(dotenv))
+    assert result.code == 1
+    assert error_line(result) == empty_refusal("B", f" in {dotenv}")
+    assert_clean(result, FAKE)
+    assert not get_store().exists("x")
+
+
+def test_update_refuses_an_empty_value_and_keeps_the_secret(nbs: Callable[..., Result]) -> None:
+    get_store().create("x", {"A": FAKE})
+    result = nbs("update", "x", "A=", f"B={OTHER}")
+    assert result.code == 1
+    assert error_line(result) == empty_refusal("A")
+    assert_clean(result, FAKE, OTHER)
+    assert get_store().get("x") == {"A": FAKE}
+
+
+def test_allow_empty_stores_empty_values(nbs: Callable[..., Result], prompts: Prompts) -> None:
+    inline = nbs("create", "x", "A=", "--allow-empty")
+    assert (inline.code, inline.out) == (0, "Created secret 'x' with keys: A.\n"), inline.err
+    assert get_store().get("x") == {"A": ""}
+    piped = nbs("create", "--allow-empty", "y", "A=-", stdin="")
+    assert piped.code == 0, piped.err
+    assert get_store().get("y") == {"A": ""}
+    prompts.answers.update(A="")
+    asked = nbs("create", "z", "A", f"B={FAKE}", "--allow-empty")
+    assert asked.code == 0, asked.err
+    assert get_store().get("z") == {"A": "", "B": FAKE}
+    updated = nbs("update", "z", "B=", "--allow-empty")
+    assert updated.code == 0, updated.err
+    assert get_store().get("z") == {"A": "", "B": ""}
+    for result in (inline, piped, asked, updated):
+        assert_clean(result, FAKE)
+
+
+# -- Ctrl-C and Ctrl-D on a real terminal -------------------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+@pytest.mark.parametrize("command", ["create", "update"])
+def test_cancelling_the_hidden_prompt_on_a_terminal_stores_nothing(command: str, key: bytes) -> None:
+    if command == "update":
+        get_store().create("tty", {"API_KEY": FAKE})
+    code, transcript = on_terminal([command, "tty", "API_KEY", "OTHER_KEY"], until=b"API_KEY: ", answer=key)
+    assert code == 130, transcript
+    line = b"nbsecrets: error: Cancelled at the prompt for API_KEY; nothing was stored."
+    # the error starts on a line of its own, not after the prompt; it is the only line after it
+    assert re.search(rb"API_KEY: (\^C)?\r\n" + re.escape(line) + rb"\r\n$", transcript), transcript
+    assert transcript.count(b"nbsecrets:") == 1
+    assert b"OTHER_KEY: " not in transcript  # nothing more was asked
+    assert b"Traceback" not in transcript and FAKE.encode() not in transcript
+    reopen_store()
+    if command == "create":
+        assert not get_store().exists("tty")
+    else:
+        assert get_store().get("tty") == {"API_KEY": FAKE}
+
+
+@posix_only
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_cancelling_the_delete_question_on_a_terminal_deletes_nothing(key: bytes) -> None:
+    get_store().create("openai", {"API_KEY": FAKE})
+    question = b"Delete secret 'openai' (keys: API_KEY)? [y/N] "
+    code, transcript = on_terminal(["delete", "openai"], until=question, answer=key)
+    assert code == 130, transcript
+    after = transcript.split(question, 1)[1]
+    # Ctrl-C sent just as the question is flushed, before the answer is read, is reported by main's
+    # own KeyboardInterrupt handler: a different line, the same outcome (one line, nothing deleted).
+    said = rb"(Not deleted\.|Interrupted; nothing was changed\.)" if key == CTRL_C else rb"Not deleted\."
+    assert re.fullmatch(rb"(\^C)?\r\nnbsecrets: error: " + said + rb"\r\n", after), transcript
+    assert b"Traceback" not in transcript and b"Deleted" not in transcript
+    reopen_store()
+    assert get_store().get("openai") == {"API_KEY": FAKE}
+
+
+# -- warnings: one line, no file, no line number, no path of the key -----------------------
+
+
+def assert_one_line_warnings(err: str) -> None:
+    for python_format in ("NbSecretsWarning", "UserWarning", "warnings.warn", "warn("):
+        assert python_format not in err
+    assert not re.search(r"\.py:\d+", err)
+    assert all(line.startswith("nbsecrets: ") for line in err.splitlines() if line)
+
+
+def test_the_key_file_warning_is_one_line_without_the_key_folder(nbs: Callable[..., Result], key_dir: Path) -> None:
+    result = nbs("create", "openai", "API_KEY=-", stdin=FAKE)
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        "nbsecrets: warning: No OS keyring is available, so the vault key was saved in a key file in the folder "
+        "NBSECRETS_KEY_DIR names (readable only by you). Anyone who can read that file can read your secrets. "
+        "To do better, set NBSECRETS_PASSPHRASE or install a keyring backend, then run `nbsecrets rotate-key`."
+    ]
+    [key_file] = key_dir.glob("*.key")
+    assert str(key_dir) not in result.err and key_file.name not in result.err
+    assert_one_line_warnings(result.err)
+    assert_clean(result, FAKE)
+    again = nbs("create", "second", "API_KEY=-", stdin=OTHER)  # said once: the key file exists now
+    assert again.err == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="key folder under HOME is the POSIX layout")
+def test_the_key_file_warning_shows_the_default_key_folder_under_home_as_tilde(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("NBSECRETS_KEY_DIR")
+    result = cli("create", "openai", "API_KEY=-", stdin=FAKE)
+    assert result.returncode == 0, result.stderr
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("nbsecrets: warning: No OS keyring is available, so the vault key was saved "
+                              "in a key file in ~/")
+    [key_file] = home.rglob("*.key")
+    for absolute in (str(key_file), str(key_file.parent), str(home), str(tmp_path)):
+        assert absolute not in result.stdout + result.stderr
+    assert_one_line_warnings(result.stderr)
     assert_clean(result, FAKE)

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nbsecrets.core.store import LocalStore, _stores, keys
+from process_state import forget_process_state
+
+from nbsecrets.core.store.local import LocalStore
 from nbsecrets.core.store.vault_file import MAGIC
 
 HERE = Path(__file__).parent
@@ -21,9 +23,13 @@ _LENGTH = struct.Struct(">I")
 
 def fresh_store(home: str | os.PathLike[str] | None = None) -> LocalStore:
     """A store as a newly started process sees it: no key or decrypted vault held in memory."""
-    _stores.clear()
-    keys.clear_cache()
+    forget_process_state()
     return LocalStore(home if home is not None else os.environ["NBSECRETS_HOME"])
+
+
+def names_in(store: LocalStore) -> list[str]:
+    """The names a store holds, in its (sorted) listing order: what `names()` used to return."""
+    return [info.name for info in store.list()]
 
 
 def header_span(blob: bytes) -> tuple[int, int]:
@@ -73,7 +79,7 @@ from nbsecrets.core.errors import NbSecretsError
 from nbsecrets.core.store import get_store
 store = get_store()
 try:
-    print(json.dumps({"ok": {name: store.get(name) for name in store.names()}}))
+    print(json.dumps({"ok": {info.name: store.get(info.name) for info in store.list()}}))
 except NbSecretsError as exc:
     print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
 """

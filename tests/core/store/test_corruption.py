@@ -24,7 +24,7 @@ from store_support import (
 )
 
 from nbsecrets.core.errors import KeyUnavailableError, VaultCorruptError
-from nbsecrets.core.store import LocalStore
+from nbsecrets.core.store.local import LocalStore
 from nbsecrets.core.store.vault_file import MAGIC
 
 pytestmark = pytest.mark.filterwarnings("ignore::nbsecrets.core.errors.NbSecretsWarning")

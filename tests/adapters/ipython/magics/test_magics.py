@@ -11,6 +11,8 @@ import pytest
 from IPython.core.error import StdinNotImplementedError, UsageError
 
 from nbsecrets import get_store
+from nbsecrets.adapters import texts
+from nbsecrets.adapters.ipython.magics import NO_STDIN, SecretMagicError
 from nbsecrets.core.registry import registry
 
 FAKE = "sk-test-magic-0123456789"
@@ -38,7 +40,7 @@ def run(ip, line: str) -> None:
 def test_help_and_docstring_cover_every_subcommand(ip, capsys) -> None:
     run(ip, "help")
     text = capsys.readouterr().out
-    for command in ("create", "update", "list", "show", "delete", "templates", "load", "unload", "status", "mask", "panel"):
+    for command in ("create", "update", "list", "show", "delete", "templates", "load", "unload", "status", "mask"):
         assert f"%secret {command}" in text
     assert "%%with_secrets" in text
     assert "%secret create" in ip.find_line_magic("secret").__doc__
@@ -96,9 +98,10 @@ def test_no_stdin_gives_a_clear_error_and_stores_nothing(ip, monkeypatch) -> Non
         raise StdinNotImplementedError("no stdin")
 
     monkeypatch.setattr(getpass, "getpass", no_stdin)
-    with pytest.raises(UsageError, match="cannot prompt") as info:
+    with pytest.raises(SecretMagicError, match="cannot prompt") as info:
         run(ip, "create openai OPENAI_API_KEY")
-    assert "nbsecrets create" in str(info.value) and "%secret panel" in str(info.value)
+    assert str(info.value) == NO_STDIN
+    assert "nbsecrets create" in str(info.value) and "KEY=$VAR" in str(info.value)
     assert get_store().list() == []
 
 
@@ -115,24 +118,28 @@ def test_create_existing_needs_force_and_keeps_old_value(ip) -> None:
     "line, message",
     [
         ("create", "Name the secret"),
-        ("create ok", "at least one KEY"),
+        ("create ok", "Nothing to store: give KEY"),
         ("create 'bad name' A=1", "Invalid secret name"),
         ("create ok 1A=x", "Invalid key"),
         ("create ok A=$NBS_SURELY_UNSET", "NBS_SURELY_UNSET is not set"),
         ("create ok --template nope", "Unknown template"),
         ("update ok --template aws", "only for create"),
-        ("bogus", "Unknown subcommand"),
-        ("show", "Usage"),
-        ("list extra", "takes no arguments"),
-        ("load", "Usage"),
+        ("bogus", r"Unknown command 'bogus'\. See: %secret help"),
+        ("show", "Name one secret"),
+        ("list extra", "takes no names"),
+        ("load", "Name what to load"),
+        ("status extra", "takes no arguments"),
         ("unload never-loaded", "Not loaded"),
         ("create ok A='unterminated", "Cannot parse"),
     ],
 )
 def test_errors_are_one_line_usage_errors(ip, line: str, message: str) -> None:
-    with pytest.raises(UsageError, match=message) as info:
+    with pytest.raises(SecretMagicError, match=message) as info:
         run(ip, line)
+    assert isinstance(info.value, UsageError)  # code catching UsageError keeps working
     assert "\n" not in str(info.value)
+    assert info.value._render_traceback_() == [texts.error_line(str(info.value))]
+    assert texts.error_line(str(info.value)).startswith("nbsecrets: error: ")
 
 
 def test_list_show_update_delete(ip, capsys, monkeypatch) -> None:
@@ -145,18 +152,22 @@ def test_list_show_update_delete(ip, capsys, monkeypatch) -> None:
     assert "NAME" in out and "db" in out and "PGPASSWORD, PGUSER" in out
     run(ip, "show db")
     out = capsys.readouterr().out
-    assert "PGPASSWORD" in out and "masked" in out and "created" in out and FAKE not in out
+    assert out == texts.secret_details(get_store().info("db")) + "\n"
+    assert "PGPASSWORD" in out and "masked" in out and "Created:" in out and FAKE not in out
 
     monkeypatch.setattr("builtins.input", lambda prompt="": "n")
     run(ip, "delete db")
-    assert "Not deleted" in capsys.readouterr().out
+    assert capsys.readouterr().out == "Not deleted.\n"
     assert get_store().exists("db")
     monkeypatch.setattr("builtins.input", lambda prompt="": "y")
     run(ip, "delete db")
+    assert capsys.readouterr().out == "Deleted secret 'db'.\n"
     assert not get_store().exists("db")
     get_store().create("db2", {"A": FAKE})
     run(ip, "delete db2 --yes")
     assert not get_store().exists("db2")
+    run(ip, "delete db2 --yes --allow-missing")
+    assert capsys.readouterr().out == "Deleted secret 'db2'.\nNo secret named 'db2'; nothing deleted.\n"
 
 
 def test_update_missing_secret(ip) -> None:
@@ -198,7 +209,7 @@ def test_mask_variable_and_literal(ip, capsys) -> None:
     run(ip, "mask token")
     assert "sk-test-mask-variable-1" in registry
     assert "sk-test-mask-variable-1" not in capsys.readouterr().out
-    run(ip, "mask sk-test-mask-literal-2")
+    run(ip, "mask --literal sk-test-mask-literal-2")
     assert "sk-test-mask-literal-2" in registry
     ip.user_ns["number"] = 5
     with pytest.raises(UsageError, match="is a int"):
@@ -237,5 +248,5 @@ def test_with_secrets_bad_source_does_not_run_cell(ip) -> None:
 
 
 def test_panel_says_what_to_use_instead(ip) -> None:
-    with pytest.raises(UsageError, match="panel"):
+    with pytest.raises(SecretMagicError, match="panel .*use %secret create/list/load"):
         run(ip, "panel")

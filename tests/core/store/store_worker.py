@@ -24,7 +24,7 @@ def say(line: str) -> None:
 
 def update(worker: int, count: int) -> None:
     store = get_store()
-    store.names()  # open the vault before the start signal, so all workers start writing together
+    store.list()  # open the vault before the start signal, so all workers start writing together
     say("ready")
     if sys.stdin.readline().strip() != "go":
         raise SystemExit("no start signal")

@@ -14,7 +14,7 @@ import pytest
 
 from nbsecrets import get_store
 from nbsecrets.adapters.cli import main
-from nbsecrets.adapters.listing import templates_table
+from nbsecrets.adapters.texts import secret_details, templates_table
 from nbsecrets.core.assignments import TEMPLATES
 from nbsecrets.core.registry import registry
 
@@ -70,7 +70,8 @@ def errors(result: Result) -> list[str]:
 def test_templates_lists_each_templates_settings(nbs: Callable[..., Result]) -> None:
     result = nbs("templates")
     assert result.code == 0
-    assert result.out.rstrip("\n") == templates_table()  # the text %secret templates prints too
+    assert result.out == templates_table() + "\n"  # the text %secret templates prints too
+    assert result.err == ""
     lines = result.out.splitlines()
     assert lines[0].split() == ["TEMPLATE", "KEYS", "SETTINGS"]
     postgres = next(line for line in lines if line.startswith("postgres "))
@@ -128,10 +129,13 @@ def test_a_value_in_the_setting_option_is_not_echoed(nbs) -> None:
     assert "A=..." in errors(result)[0]
 
 
-def test_setting_needs_an_argument(nbs) -> None:
-    result = nbs("create", "svc", "A", "--setting")
-    assert result.code == 2
-    assert "argument --setting: expected one argument" in result.err
+def test_setting_needs_an_argument(nbs, answers) -> None:
+    _, asked = answers
+    for argv in (["create", "svc", "A", "--setting"], ["create", "svc", "A", "--setting", "--secret", "A"]):
+        result = nbs(*argv)
+        assert result.code == 1  # the core parses create's words: one InvalidSecretError line
+        assert errors(result) == ["nbsecrets: error: --setting needs KEY[,KEY...]."]
+    assert asked == [] and not get_store().exists("svc")
 
 
 def test_update_moves_keys_between_settings_and_secrets(nbs) -> None:
@@ -140,7 +144,7 @@ def test_update_moves_keys_between_settings_and_secrets(nbs) -> None:
     result = nbs("update", "db", "--setting", "PGHOST")
     assert result.code == 0, result.err
     assert result.out.strip() == ("Updated secret 'db'; keys now: PGHOST, PGPASSWORD; "
-                                  "settings (not masked): PGHOST")
+                                  "settings (not masked): PGHOST.")
     assert get_store().info("db").settings == ("PGHOST",)
     assert nbs("update", "db", "--secret", "PGHOST").code == 0
     assert get_store().info("db").settings == ()
@@ -164,10 +168,13 @@ def test_list_and_show_mark_settings_in_text_and_json(nbs) -> None:
     assert lines[1].split()[:4] == ["db", "PGHOST,", "PGPASSWORD", "PGHOST"]
     assert lines[2].split()[:3] == ["plain", "API_KEY", "-"]
     shown = nbs("show", "db")
-    assert "Keys:     PGHOST, PGPASSWORD" in shown.out and "Settings: PGHOST" in shown.out
+    assert shown.out == secret_details(get_store().info("db")) + "\n"
+    assert "Keys:     PGHOST, PGPASSWORD" in shown.out and "Settings: PGHOST  (not masked)" in shown.out
+    assert "Secrets:  PGPASSWORD  (masked in output once read)" in shown.out
     assert "Settings: -" in nbs("show", "plain").out
     as_json = json.loads(nbs("show", "db", "--json").out)
     assert as_json["keys"] == ["PGHOST", "PGPASSWORD"] and as_json["settings"] == ["PGHOST"]
+    assert as_json["store"] == "local"
     assert [entry["settings"] for entry in json.loads(nbs("list", "--json").out)] == [["PGHOST"], []]
     for result in (listed, shown):
         assert server not in result.out and password not in result.out
@@ -179,3 +186,77 @@ def test_help_describes_the_options(nbs) -> None:
     update = nbs("update", "--help").out
     assert "--setting KEY[,KEY...]" in update and "--template" not in update.split("example:")[0]
     assert "templates" in nbs("--help").out
+
+
+# -- inline values: a setting's value in the shell history is no harm, a secret's is ---------------
+
+
+def history_warnings(result: Result) -> list[str]:
+    return [line for line in result.err.splitlines() if "shell history" in line]
+
+
+def test_a_setting_typed_inline_does_not_warn_about_the_shell_history(nbs) -> None:
+    result = nbs("create", "svc", f"URL=https://{host()}", "PORT=8443", "--setting", "URL,PORT")
+    assert result.code == 0, result.err
+    assert history_warnings(result) == []
+    assert get_store().info("svc").settings == ("URL", "PORT")
+
+
+def test_a_secret_typed_inline_beside_a_setting_warns_naming_only_the_secret(nbs) -> None:
+    token = secret_value()
+    result = nbs("create", "svc", f"URL=https://{host()}", f"TOKEN={token}", "--setting", "URL")
+    assert result.code == 0, result.err
+    assert history_warnings(result) == [
+        "nbsecrets: warning: the value of TOKEN was typed inline, so it is now in your shell history; "
+        "next time write TOKEN alone to be prompted for it, or TOKEN=- to read it from stdin."
+    ]
+    assert token not in result.out + result.err
+
+
+def test_a_template_with_inline_values_warns_only_for_its_secrets(nbs) -> None:
+    password = secret_value()
+    result = nbs("create", "db", "--template", "postgres", f"PGHOST={host()}", "PGPORT=5432", "PGUSER=app_user",
+                 "PGDATABASE=appdb", f"PGPASSWORD={password}")
+    assert result.code == 0, result.err
+    [warning] = history_warnings(result)
+    assert warning.startswith("nbsecrets: warning: the value of PGPASSWORD was typed inline")
+    for setting in TEMPLATES["postgres"].settings:
+        assert setting not in warning
+    assert password not in result.out + result.err
+
+
+def test_secret_on_a_template_setting_typed_inline_warns_for_it(nbs, answers) -> None:
+    given, _ = answers
+    given["PGPASSWORD"] = secret_value()
+    result = nbs("create", "db", "--template", "postgres", f"PGHOST={host()}", "PGPORT=5432", "PGUSER=app_user",
+                 "PGDATABASE=appdb", "--secret", "PGUSER")
+    assert result.code == 0, result.err
+    [warning] = history_warnings(result)
+    assert "the value of PGUSER was typed inline" in warning
+    assert get_store().info("db").settings == ("PGHOST", "PGPORT", "PGDATABASE")
+
+
+def test_update_warns_for_a_secret_typed_inline_and_for_a_key_moved_to_the_secrets(nbs) -> None:
+    get_store().create("db", {"PGHOST": host(), "PGPASSWORD": secret_value()}, settings=["PGHOST"])
+    result = nbs("update", "db", f"PGPASSWORD={secret_value()}")
+    assert result.code == 0, result.err
+    assert len(history_warnings(result)) == 1 and "the value of PGPASSWORD" in history_warnings(result)[0]
+    result = nbs("update", "db", f"PGHOST={host()}", "--secret", "PGHOST")
+    assert result.code == 0, result.err
+    assert len(history_warnings(result)) == 1 and "the value of PGHOST" in history_warnings(result)[0]
+    assert get_store().info("db").settings == ()
+
+
+def test_update_naming_a_setting_inline_with_setting_does_not_warn(nbs) -> None:
+    get_store().create("db", {"PGHOST": host(), "PGPASSWORD": secret_value()}, settings=["PGHOST"])
+    result = nbs("update", "db", f"PGHOST={host()}", "--setting", "PGHOST")
+    assert result.code == 0, result.err
+    assert history_warnings(result) == []
+
+
+def test_update_of_an_existing_setting_typed_inline_does_not_warn(nbs) -> None:
+    get_store().create("db", {"PGHOST": host(), "PGPASSWORD": secret_value()}, settings=["PGHOST"])
+    result = nbs("update", "db", f"PGHOST={host()}")
+    assert result.code == 0, result.err
+    assert get_store().info("db").settings == ("PGHOST",)  # it stays a setting
+    assert history_warnings(result) == []

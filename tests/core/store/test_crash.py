@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_support import WORKER, fresh_store, header_of, temp_files
+from store_support import WORKER, fresh_store, header_of, names_in, temp_files
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::nbsecrets.core.errors.NbSecretsWarning"),
@@ -81,7 +81,7 @@ def test_killed_writer_never_loses_an_acknowledged_write(store, key_dir, tmp_pat
 
         # the vault opens in a new process's view, with every acknowledged write
         reader = fresh_store()
-        names = set(reader.names())
+        names = set(names_in(reader))
         missing = {f"c{i:05d}" for i in acknowledged} - names
         assert not missing, f"round {round_number} (delay {delay:.4f} s) lost {sorted(missing)}"
         for i in creates[-3:]:
@@ -96,7 +96,7 @@ def test_killed_writer_never_loses_an_acknowledged_write(store, key_dir, tmp_pat
         shutil.copy(store.backup_path, scratch / "vault.nbs")
         # (the previous generation, or after a rotation the current one under the new key)
         assert header_of(scratch / "vault.nbs")["generation"] <= header_of(store.path)["generation"]
-        fresh_store(scratch).names()
+        fresh_store(scratch).list()
 
         next_op = last_ack + 2  # skip the op that may or may not have landed
         round_number += 1
@@ -106,7 +106,7 @@ def test_killed_writer_never_loses_an_acknowledged_write(store, key_dir, tmp_pat
     final = fresh_store()
     final.create("after-the-crashes", {"VALUE": "sk-test-final"})
     assert temp_files(store.home) == []
-    assert set(fresh_store().names()) >= {f"c{i:05d}" for i in acknowledged} | {"after-the-crashes"}
+    assert set(names_in(fresh_store())) >= {f"c{i:05d}" for i in acknowledged} | {"after-the-crashes"}
     # rotations remove old keys: only the current one (plus any a killed rotation had just made) remains
     current = header_of(store.path)
     assert (key_dir / f"vault-{current['vault_id']}-{current['key_id']}.key").exists()

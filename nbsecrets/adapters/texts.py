@@ -1,0 +1,206 @@
+"""Everything nbsecrets says to a person, written once for the CLI, the magics and the panel.
+
+The house rule: one line per message, saying what happened or what failed
+and what to do next; never a value, never a path inside nbsecrets or
+IPython. A text that suggests a command takes `prog` ("nbsecrets" in a
+shell, "%secret" in IPython), so the same operation reads the same
+everywhere except for how its commands are spelled.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from ..core.assignments import TEMPLATES, Template
+from ..core.store.base import SecretInfo
+
+if TYPE_CHECKING:
+    from ..core.assignments import WriteOutcome
+    from ..core.deletion import DeleteOutcome
+    from ..core.environment import LoadReport
+
+PROG = "nbsecrets"
+"""How lines from nbsecrets begin (`nbsecrets: error: ...`) and how the CLI is called."""
+MAGIC = "%secret"
+
+NONE = "-"
+"""What an empty cell shows (a table with a blank column reads as misaligned)."""
+
+
+# -- lines about problems -------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def error_line(message: str) -> str:
+    return f"{PROG}: error: {one_line(message)}"
+
+
+def warning_line(message: str) -> str:
+    return f"{PROG}: warning: {one_line(message)}"
+
+
+WITHHELD = "[nbsecrets: output withheld, masking it failed]"
+"""What stands in for output that could not be masked: never the output itself."""
+NOT_DELETED = "Not deleted."
+
+
+def cancelled_at(key: str) -> str:
+    return f"Cancelled at the prompt for {key}; nothing was stored."
+
+
+def inline_values(keys: Sequence[str], where: str, alternative: str) -> str:
+    """An inline KEY=VALUE leaves the value in a history: say where, and how to avoid it next time.
+    `alternative` is the adapter's other way in, written with KEY (e.g. "KEY=- to read it from stdin")."""
+    key = keys[0]
+    return (
+        f"the value of {', '.join(keys)} was typed inline, so it is now in {where}; next time write "
+        f"{key} alone to be prompted for it, or {alternative.replace('KEY', key)}."
+    )
+
+
+def value_prompt(key: str) -> str:
+    return f"{key}: "
+
+
+def delete_question(info: SecretInfo) -> str:
+    return f"Delete secret {info.reference!r} (keys: {', '.join(info.keys)})? [y/N] "
+
+
+def no_answer(name: str, yes: str) -> str:
+    return f"Not deleting {name!r}: nobody can answer the question here. Add {yes} to delete without asking."
+
+
+# -- confirmations ------------------------------------------------------------
+
+
+def key_list(keys: Iterable[str]) -> str:
+    return ", ".join(keys) or NONE
+
+
+def settings_note(info: SecretInfo) -> str:
+    """Which keys are left unmasked, said each time a secret is written, so nobody is surprised later."""
+    return f"; settings (not masked): {', '.join(info.settings)}" if info.settings else ""
+
+
+def written(outcome: "WriteOutcome", command: str) -> str:
+    """What create or update did, in one line of key names."""
+    info = outcome.info
+    if command == "create":
+        verb = "Replaced" if outcome.replaced else "Created"
+        return f"{verb} secret {info.reference!r} with keys: {key_list(info.keys)}{settings_note(info)}."
+    done = f": set {', '.join(outcome.changed)}" if outcome.changed else ""
+    return f"Updated secret {info.reference!r}{done}; keys now: {key_list(info.keys)}{settings_note(info)}."
+
+
+def deleted(outcome: "DeleteOutcome", reference: str) -> str:
+    if outcome.result == "deleted":
+        return f"Deleted secret {reference!r}."
+    if outcome.result == "declined":
+        return NOT_DELETED
+    return f"No secret named {reference!r}; nothing deleted."
+
+
+def no_secrets(prog: str, store: str | None = None) -> str:
+    where = "" if store in (None, "local") else f" in store {store!r}"
+    option = "" if where == "" else f" --store {store}"
+    return f"No secrets yet{where}. Create one with: {prog}{option} create NAME KEY"
+
+
+def loaded(report: "LoadReport") -> str:
+    count = len(report)
+    return f"Loaded {count} key{'s' if count != 1 else ''}:\n{report}"
+
+
+def unloaded(changed: Sequence[str]) -> str:
+    return f"Restored {', '.join(changed)}." if changed else "Nothing was loaded."
+
+
+def status(report: "LoadReport", prog: str) -> str:
+    return str(report) if report else f"Nothing loaded. Use: {prog} load SOURCE..."
+
+
+def not_loaded(unknown: Sequence[str], known: Sequence[str]) -> str:
+    return f"Not loaded: {', '.join(unknown)}. Loaded sources: {', '.join(known) if known else 'none'}."
+
+
+def masked(label: str, will_mask: bool, min_length: int, *, literal: bool) -> str:
+    """What `%secret mask` did: honest about values too short to mask, and about a value typed in a cell."""
+    if not will_mask:
+        return (
+            f"Not masked: {label} is shorter than {min_length} characters, the shortest value masked. "
+            "nbsecrets.configure_masking(min_length=...) lowers that limit."
+        )
+    if literal:
+        return "Masked in all output from now on. The value itself is in this cell's source: clear the cell."
+    return f"The value of {label} is now masked in all output."
+
+
+def unknown_command(word: str, suggestions: Sequence[str], prog: str) -> str:
+    hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    return f"Unknown command {word!r}.{hint} See: {prog} help"
+
+
+# -- layouts ------------------------------------------------------------------
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def table(rows: Iterable[Sequence[str]], header: Sequence[str]) -> str:
+    """Left-aligned columns two spaces apart, no trailing blanks."""
+    lines = [list(header), *map(list, rows)]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in lines)
+
+
+def secrets_table(infos: Iterable[SecretInfo]) -> str:
+    """NAME, KEYS, SETTINGS, UPDATED: what can be said of secrets without their values.
+
+    Keys are listed whole and the settings among them again: the same shape
+    as the JSON (`keys`, `settings`).
+    """
+    rows = [(info.name, key_list(info.keys), key_list(info.settings), local_time(info.updated_at)) for info in infos]
+    return table(rows, ("NAME", "KEYS", "SETTINGS", "UPDATED"))
+
+
+def secret_details(info: SecretInfo) -> str:
+    """`show`: keys and which are settings; a value is never shown, nor said to be shown."""
+    fields = [
+        ("Name", info.name),
+        ("Store", info.store),
+        ("Keys", key_list(info.keys)),
+        ("Secrets", key_list(info.secrets) + ("  (masked in output once read)" if info.secrets else "")),
+        ("Settings", key_list(info.settings) + ("  (not masked)" if info.settings else "")),
+        ("Created", local_time(info.created_at)),
+        ("Updated", local_time(info.updated_at)),
+    ]
+    return "\n".join(f"{label + ':':<10}{value}" for label, value in fields)
+
+
+def templates_table(templates: Mapping[str, Template] = TEMPLATES) -> str:
+    """TEMPLATE, KEYS (in prompt order), SETTINGS: what `--template` creates and leaves unmasked."""
+    rows = [(name, key_list(t.keys), key_list(t.settings)) for name, t in sorted(templates.items())]
+    return table(rows, ("TEMPLATE", "KEYS", "SETTINGS"))
+
+
+def json_text(data: Any) -> str:
+    """`list --json` and `show --json`, indented alike in a shell and in a notebook."""
+    return json.dumps(data, indent=2)
+
+
+def info_json(info: SecretInfo) -> dict[str, Any]:
+    """The JSON of `list --json` and `show --json` (times in ISO 8601, UTC)."""
+    return {
+        "name": info.name,
+        "store": info.store,
+        "keys": list(info.keys),
+        "settings": list(info.settings),
+        "created_at": info.created_at.isoformat(),
+        "updated_at": info.updated_at.isoformat(),
+    }

@@ -1,0 +1,132 @@
+"""What every store is: the interface the magics, the CLI, the panel and
+`Secret.from_name` use, whichever store holds the secret.
+
+A store keeps named secrets, each a set of KEY=value pairs of which some keys
+are settings (not masked). It reports names, keys and times without values,
+and registers the values it hands out for masking, so no caller has to
+remember to. The local vault and the team store both implement it; the
+contract tests in tests/core/store/contract.py hold each to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Mapping, NamedTuple, Protocol, runtime_checkable
+
+from ..errors import InvalidSecretError
+from ..registry import registry
+from ..rules import check_name
+
+LOCAL = "local"
+"""The name of the default store: the encrypted vault on this machine."""
+
+
+class SecretInfo(NamedTuple):
+    """What can be said about a stored secret without its values.
+
+    `settings` are the keys whose values are not masked (hosts, ports, user
+    names); every other key is a secret. `store` names the store that holds it.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    settings: tuple[str, ...] = ()
+    store: str = LOCAL
+
+    def is_setting(self, key: str) -> bool:
+        return key in self.settings
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The keys whose values are masked."""
+        return tuple(key for key in self.keys if key not in self.settings)
+
+    @property
+    def reference(self) -> str:
+        """How a source names this secret: `NAME` in the local store, `STORE:NAME` elsewhere."""
+        return reference(self.store, self.name)
+
+
+class StoredSecret(NamedTuple):
+    """A secret's variables and which of its keys are settings, read from one version of it."""
+
+    env: dict[str, str]
+    settings: tuple[str, ...]
+
+
+@runtime_checkable
+class SecretStore(Protocol):
+    """A place that keeps named secrets. Names follow `rules.check_name`; keys and values `rules.check_env`.
+
+    Every read of values (`get`, `read`) registers the values of the keys
+    that are not settings for masking; writes register what they store.
+    """
+
+    name: str
+    """How sources and `--store` name this store ("local", "team")."""
+
+    def list(self) -> list[SecretInfo]:
+        """Every secret, sorted by name, without reading a value."""
+        ...
+
+    def info(self, name: str) -> SecretInfo:
+        """One secret's keys, settings and times; SecretNotFoundError if there is none."""
+        ...
+
+    def exists(self, name: str) -> bool:
+        ...
+
+    def get(self, name: str) -> dict[str, str]:
+        """The secret's variables."""
+        ...
+
+    def read(self, name: str) -> StoredSecret:
+        """The secret's variables and its settings, from one version of it."""
+        ...
+
+    def create(
+        self, name: str, env: Mapping[str, str], *, overwrite: bool = False, settings: Iterable[str] = ()
+    ) -> SecretInfo:
+        """Store a new secret (AlreadyExistsError if it exists, unless `overwrite`); `settings` are not masked."""
+        ...
+
+    def update(
+        self, name: str, env: Mapping[str, str], *, settings: Iterable[str] = (), secrets: Iterable[str] = ()
+    ) -> SecretInfo:
+        """Merge `env` into an existing secret; `settings`/`secrets` move keys between the two sides."""
+        ...
+
+    def delete(self, name: str, *, allow_missing: bool = False) -> bool:
+        """Remove a secret; False (with `allow_missing`) when there was none."""
+        ...
+
+
+def reference(store: str, name: str) -> str:
+    """`NAME` for the local store, `STORE:NAME` for any other."""
+    return name if store == LOCAL else f"{store}:{name}"
+
+
+def split_reference(text: str) -> tuple[str | None, str]:
+    """`STORE:NAME` -> (STORE, NAME); a bare `NAME` -> (None, NAME), the default store.
+
+    ':' is not allowed in secret names, so the first one always ends the store's name.
+    """
+    store, colon, name = text.partition(":")
+    if not colon:
+        return None, check_name(text)
+    if not store:
+        raise InvalidSecretError(f"{text!r}: name the store before ':' (e.g. local:NAME), or leave out the ':'.")
+    check_name(store, what="store name")
+    return store, check_name(name)
+
+
+def register_secrets(env: Mapping[str, str], settings: Iterable[str]) -> None:
+    """Register for masking the values of every key that is not a setting.
+
+    Nothing is ever removed: a value that is a setting here but a secret
+    elsewhere (or was a secret before) stays masked.
+    """
+    unmasked = set(settings)
+    registry.add_env({key: value for key, value in env.items() if key not in unmasked})

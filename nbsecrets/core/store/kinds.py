@@ -1,0 +1,81 @@
+"""Which stores exist and how to open them: one registry of kinds, imported lazily.
+
+A kind ("local", later "openbao") names the class that implements it as
+"module:attribute", so a store nobody uses is never imported: `%load_ext`
+pays for none of them, and an optional store's dependencies (hvac) are
+needed only by whoever configures it. A configured store is a name, a kind
+and its options; the local vault is always configured, under the name
+"local", and is the default.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any, Mapping, NamedTuple
+
+from ..errors import InvalidSecretError, SecretNotFoundError
+from ..suggestions import close_matches
+from .base import LOCAL, SecretStore
+
+KINDS: dict[str, str] = {
+    "local": "nbsecrets.core.store.local:LocalStore",
+}
+"""Every kind of store, as the "module:attribute" of a class with `from_config(config)`."""
+
+
+class StoreConfig(NamedTuple):
+    """A store as configured: its name, its kind, and the options its kind reads (never a token)."""
+
+    name: str
+    kind: str
+    options: Mapping[str, Any]
+
+    def cache_key(self) -> tuple[Any, ...]:
+        return (self.name, self.kind, tuple(sorted((key, repr(value)) for key, value in self.options.items())))
+
+
+def register_kind(kind: str, target: str) -> None:
+    """Add a kind of store: `target` is "module:attribute", imported when a store of that kind is opened."""
+    module, _, attribute = target.partition(":")
+    if not module or not attribute:
+        raise InvalidSecretError(f"A store kind is given as 'module:attribute', not {target!r}.")
+    KINDS[kind] = target
+
+
+def configured_stores() -> dict[str, StoreConfig]:
+    """Every store that can be named, by name; read anew each time, so a changed NBSECRETS_HOME counts."""
+    from .local import default_home
+
+    return {LOCAL: StoreConfig(LOCAL, "local", {"home": str(default_home())})}
+
+
+_open: dict[tuple[Any, ...], SecretStore] = {}
+_lock = threading.Lock()
+
+
+def get_store(name: str | None = None) -> SecretStore:
+    """The store called `name` (default: the local vault), one object per configuration in a process."""
+    name = LOCAL if name is None else name
+    stores = configured_stores()
+    config = stores.get(name)
+    if config is None:
+        raise SecretNotFoundError(
+            f"No store named {name!r}; the stores configured here are: {', '.join(sorted(stores))}.",
+            name=name,
+            suggestions=close_matches(name, stores),
+        )
+    key = config.cache_key()
+    with _lock:
+        store = _open.get(key)
+        if store is None:
+            store = _open[key] = _kind_class(config.kind).from_config(config)
+        return store
+
+
+def _kind_class(kind: str) -> Any:
+    target = KINDS.get(kind)
+    if target is None:
+        raise InvalidSecretError(f"Unknown kind of store {kind!r}; known kinds: {', '.join(sorted(KINDS))}.")
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
