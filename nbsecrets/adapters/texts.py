@@ -128,15 +128,16 @@ def not_loaded(unknown: Sequence[str], known: Sequence[str]) -> str:
     return f"Not loaded: {', '.join(unknown)}. Loaded sources: {', '.join(known) if known else 'none'}."
 
 
-def masked(label: str, will_mask: bool, min_length: int, *, literal: bool) -> str:
-    """What `%secret mask` did: honest about values too short to mask, and about a value typed in a cell."""
+def masked(label: str, will_mask: bool, min_length: int, *, literal: bool, source: str) -> str:
+    """What `%secret mask` did: honest about values too short to mask, and about a value typed in
+    (`source` says where it now is: "this cell's source", "IPython's history")."""
     if not will_mask:
         return (
             f"Not masked: {label} is shorter than {min_length} characters, the shortest value masked. "
             "nbsecrets.configure_masking(min_length=...) lowers that limit."
         )
     if literal:
-        return "Masked in all output from now on. The value itself is in this cell's source: clear the cell."
+        return f"Masked in all output from now on. The value itself is in {source}, as typed."
     return f"The value of {label} is now masked in all output."
 
 
@@ -170,13 +171,14 @@ def secrets_table(infos: Iterable[SecretInfo]) -> str:
 
 
 def secret_details(info: SecretInfo) -> str:
-    """`show`: keys and which are settings; a value is never shown, nor said to be shown."""
+    """`show`: keys and which are settings. It claims nothing about masking a secret's value: one
+    shorter than `min_length` is not masked, and `show` does not read values to know."""
     fields = [
         ("Name", info.name),
         ("Store", info.store),
         ("Keys", key_list(info.keys)),
-        ("Secrets", key_list(info.secrets) + ("  (masked in output once read)" if info.secrets else "")),
-        ("Settings", key_list(info.settings) + ("  (not masked)" if info.settings else "")),
+        ("Secrets", key_list(info.secrets)),
+        ("Settings", key_list(info.settings) + ("  (never masked)" if info.settings else "")),
         ("Created", local_time(info.created_at)),
         ("Updated", local_time(info.updated_at)),
     ]

@@ -93,7 +93,10 @@ def merge(
     for secret, env in resolved:
         settings = set(secret.settings or ())
         for key, value in env.items():
-            overrode[key] = origin[key] if key in origin else before(key)
+            if key not in origin:
+                overrode[key] = before(key)
+            elif origin[key] != secret.label:  # a source named twice does not override itself
+                overrode[key] = origin[key]
             if overrode[key] == ENVIRONMENT and environ is not None and environ.get(key) == value:
                 overrode[key] = None
             final[key] = value
@@ -129,7 +132,9 @@ class SessionEnvironment:
         resolved = resolve_all(secrets)
         reloaded = {secret.label for secret in secrets}
         with self._lock:
-            final, report = merge(resolved, lambda key: self._holder(key, reloaded), self._environ)
+            keys = {key for _, env in resolved for key in env}
+            underneath = {key: value for key in keys if (value := self._underneath(key, reloaded)) is not None}
+            final, report = merge(resolved, lambda key: self._holder(key, reloaded), underneath)
             # Every source becomes a layer, not just the winner, so unloading the
             # top one uncovers the next one down.
             for secret, env in resolved:
@@ -183,6 +188,13 @@ class SessionEnvironment:
                 for layer in stack.layers:
                     seen[layer.source] = None
             return list(seen)
+
+    def _underneath(self, key: str, reloaded: set[str]) -> str | None:
+        """The value `key` has under the sources being loaded now (what unloading them would leave)."""
+        stack = self._layers.get(key)
+        if stack is None:
+            return self._environ.get(key)
+        return next((layer.value for layer in reversed(stack.layers) if layer.source not in reloaded), stack.base)
 
     def _holder(self, key: str, reloaded: set[str]) -> str | None:
         """What holds `key` under the sources being loaded now (a reload replaces itself, it overrides nothing)."""

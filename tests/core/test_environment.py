@@ -236,11 +236,6 @@ def test_a_stored_secret_reloaded_by_either_of_its_names_does_not_override_itsel
     assert session.sources() == ["db"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: merge() (nbsecrets/core/environment.py) reports a source named twice in one load "
-    "as overriding itself: load(s, s) -> 'overrides s'",
-)
 def test_one_source_named_twice_in_one_load_does_not_override_itself() -> None:
     """`%secret load db db` (or `db local:db`) is one source; the second mention overrides nothing new."""
     source = Secret.from_dict({"NBS_A": "sk-test-twice"}).relabelled("db")
@@ -248,11 +243,6 @@ def test_one_source_named_twice_in_one_load_does_not_override_itself() -> None:
     assert _overrode(report) == {"NBS_A": None}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: merge() (nbsecrets/core/environment.py) reports a source named twice in one "
-    "with_secrets block as overriding itself",
-)
 def test_one_source_named_twice_in_with_secrets_does_not_override_itself() -> None:
     source = Secret.from_dict({"NBS_A": "sk-test-twice-with"}).relabelled("db")
     with with_secrets(source, source) as report:

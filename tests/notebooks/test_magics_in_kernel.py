@@ -1,13 +1,18 @@
-"""The magics in a real kernel (nbclient): no stdin, real masking, real environment restore."""
+"""The magics in a real kernel (nbclient, papermill, nbconvert): no stdin, real masking, real environment restore."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
+
+from nbsecrets.adapters.ipython.magics import NO_STDIN
+from nbsecrets.adapters.texts import error_line
 
 FAKE = "sk-test-kernel-magics-123456789"
 
@@ -56,15 +61,19 @@ def notebook(tmp_path_factory):
 
 
 def test_no_stdin_prompt_is_a_clear_error(notebook) -> None:
-    text = outputs_text(notebook.cells[2])
-    assert "UsageError" in text and "cannot prompt" in text and "nbsecrets create" in text
-    assert "Traceback" not in text
+    [output] = notebook.cells[2].outputs
+    assert output.output_type == "error"
+    assert (output.ename, output.evalue) == ("SecretMagicError", NO_STDIN)
+    assert output.traceback == [error_line(NO_STDIN)]
+    assert "cannot prompt" in output.evalue and "nbsecrets create" in output.evalue
+    assert "Traceback" not in outputs_text(notebook.cells[2])
 
 
 def test_with_secrets_restores_after_an_exception_and_fails_the_cell(notebook) -> None:
-    cell_text = outputs_text(notebook.cells[4])
-    assert "inside [masked:TOKEN]" in cell_text
-    assert "ValueError" in cell_text and "environment was restored" in cell_text
+    cell = notebook.cells[4]
+    assert "inside [masked:TOKEN]" in outputs_text(cell)
+    errors = [output for output in cell.outputs if output.output_type == "error"]
+    assert [(error.ename, error.evalue) for error in errors] == [("ValueError", "boom")]
     assert outputs_text(notebook.cells[5]).strip() == "restored True False"
 
 
@@ -77,3 +86,60 @@ def test_load_is_masked_and_unload_ext_keeps_what_was_loaded(notebook) -> None:
 
 def test_value_never_in_the_notebook(notebook) -> None:
     assert FAKE not in nbformat.writes(notebook)
+
+
+# -- a notebook whose cell needs a prompt, run by papermill and by nbconvert ----------------------------
+
+
+@pytest.fixture(scope="module")
+def prompt_notebook(tmp_path_factory):
+    """A notebook that stores one secret from the environment, then needs a hidden prompt."""
+    folder = tmp_path_factory.mktemp("prompt-notebook")
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("%load_ext nbsecrets"),
+            new_code_cell("%secret create api TOKEN=$NBS_FAKE"),
+            new_code_cell("%secret create prompted TOKEN"),
+            new_code_cell("print('not reached')"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / "prompt.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def kernel_environ(monkeypatch):
+    """What papermill and nbconvert pass on to the kernel: this process's environment (private folders)."""
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.setenv("NBS_FAKE", FAKE)
+
+
+def test_papermill_reports_why_the_cell_failed(prompt_notebook, tmp_path, kernel_environ) -> None:
+    import papermill as pm
+
+    out = tmp_path / "out.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as raised:
+        pm.execute_notebook(str(prompt_notebook), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    error = raised.value
+    assert (error.ename, error.evalue) == ("SecretMagicError", NO_STDIN)
+    assert error_line(NO_STDIN) in str(error)
+    assert error.traceback == [error_line(NO_STDIN)]
+    saved = nbformat.read(out, as_version=4)
+    code = [cell for cell in saved.cells if cell.cell_type == "code"]
+    assert [output.ename for output in code[2].outputs if output.output_type == "error"] == ["SecretMagicError"]
+    assert code[3].outputs == []  # the run stopped at the failing cell
+    assert FAKE not in nbformat.writes(saved)
+
+
+def test_nbconvert_execute_fails_and_says_why(prompt_notebook, tmp_path, kernel_environ) -> None:
+    out = tmp_path / "converted.ipynb"
+    result = subprocess.run(
+        [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", str(prompt_notebook), "--output", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "CellExecutionError" in result.stderr
+    assert error_line(NO_STDIN) in result.stderr
+    assert FAKE not in result.stdout + result.stderr

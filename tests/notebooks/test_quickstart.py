@@ -161,7 +161,7 @@ def test_a_secret_of_yours_with_a_demo_name_stops_the_run_before_any_change(
     with pytest.raises(CellExecutionError) as info:
         _runner().execute(tmp_path / "out.ipynb", {**DEMO_VALUES, **NO_VAULT_SET, **your_vault, "TMPDIR": str(tmp_root)})
     message = str(info.value)
-    assert "AlreadyExistsError" in message and "already holds 'quickstart-db'" in message
+    assert "NbSecretsError" in message and "already holds 'quickstart-db'" in message
     assert "nothing was changed" in message
     assert [store.info(name) for name in ("quickstart-db", "team-openai")] == before
     assert [info.name for info in store.list()] == ["quickstart-db", "team-openai"]

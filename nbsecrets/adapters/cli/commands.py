@@ -98,6 +98,7 @@ def _confirm_delete(info: SecretInfo) -> bool:
 
 
 def rotate_key(args: argparse.Namespace) -> int:
+    from ...core.store.files import shown_path
     from ...core.store.keys import key_dir
     from ...core.store.local import LocalStore
 
@@ -106,9 +107,9 @@ def rotate_key(args: argparse.Namespace) -> int:
         raise console.UsageError(f"rotate-key is for the local vault; store {store.name!r} keeps its own keys")
     source = store.rotate_key()
     if source is None:
-        print(f"No vault at {store.path} yet; nothing to rotate.")
+        print(f"No vault at {shown_path(store.path)} yet; nothing to rotate.")
         return 0
     where = {"keyring": "kept in the OS keyring", "passphrase": "derived from NBSECRETS_PASSPHRASE"}
-    print(f"Re-encrypted the vault under a new key, {where.get(source, f'kept in a key file in {key_dir()}')}; "
+    print(f"Re-encrypted the vault under a new key, {where.get(source, f'kept in a key file in {shown_path(key_dir())}')}; "
           "the old key was removed.")
     return 0

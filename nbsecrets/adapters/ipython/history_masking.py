@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbsecrets.core.masking import get_masker
 
@@ -159,6 +159,15 @@ class _MethodPatch:
             delattr(self.holder, self.name)
 
 
+class _Swap(NamedTuple):
+    """A history attribute replaced by a masking container, and what to put back."""
+
+    name: str
+    original: Any
+    had_own: bool  # an attribute (or trait) of the instance, not only of its class
+    replacement: Any
+
+
 class HistoryMasking:
     """Masks what ``shell.history_manager`` and ``%logstart -o`` record; undone by :meth:`uninstall`."""
 
@@ -167,7 +176,7 @@ class HistoryMasking:
         self.lock = threading.RLock()
         self.held: set[_MaskedChunks] = set()
         self._methods: list[_MethodPatch] = []
-        self._swapped: list[tuple[str, Any, bool, Any]] = []
+        self._swapped: list[_Swap] = []
 
     def install(self) -> None:
         def log_output(original: Any) -> Any:
@@ -239,7 +248,7 @@ class HistoryMasking:
         had_own = is_trait or name in vars(history)
         original = getattr(history, name)
         setattr(history, name, replacement)
-        self._swapped.append((name, original, had_own, replacement))
+        self._swapped.append(_Swap(name, original, had_own, replacement))
 
 
 def _plain(value: Any) -> Any:

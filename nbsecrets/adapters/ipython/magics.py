@@ -187,6 +187,11 @@ class SecretMagics(Magics):
         if not self._in_kernel:
             sys.stderr.write("\n")
 
+    @property
+    def _source_place(self) -> str:
+        """Where a value typed into a magic line stays."""
+        return "this cell's source" if self._in_kernel else "IPython's history"
+
     def _warn_inline(self, keys: list[str]) -> None:
         where = "this notebook's source and IPython's history" if self._in_kernel else "IPython's history"
         line = texts.inline_values(keys, where, "KEY=$VAR to take it from the environment")
@@ -277,14 +282,16 @@ class SecretMagics(Magics):
         elif word.isidentifier() and word in self.shell.user_ns:
             value, label = self.shell.user_ns[word], word
             if not isinstance(value, str):
-                raise SecretMagicError(f"{word} is a {type(value).__name__}; %secret mask takes a string variable.")
+                raise SecretMagicError(f"{word} is not a string (it is {type(value).__name__}); %secret mask takes a string.")
         else:
             raise SecretMagicError(
                 f"No variable named {word!r}; nothing was masked. To mask text typed here, "
-                "use %secret mask --literal VALUE (the value then stays in this cell's source)."
+                f"use %secret mask --literal VALUE (the value then stays in {self._source_place})."
             )
         will_mask = mask(value, None if literal else word)
-        print(texts.masked(label, will_mask, get_masker().config.min_length, literal=literal))
+        if not will_mask and not literal:
+            get_masker().mark_told(word)  # said just below; the notice after the cell would say it again
+        print(texts.masked(label, will_mask, get_masker().config.min_length, literal=literal, source=self._source_place))
 
     def _cmd_panel(self, args: list[str]) -> None:
         raise SecretMagicError("The widget panel is not part of this version yet; use %secret create/list/load, or the nbsecrets CLI.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.adapters.texts import WITHHELD
@@ -124,6 +124,14 @@ class MaskingPager:
         return getattr(self.original, name)
 
 
+class _HandlerSwap(NamedTuple):
+    """A logging handler whose stream was replaced by a masking proxy."""
+
+    handler: logging.StreamHandler
+    original: Any
+    proxy: MaskingStream
+
+
 class TerminalMasking:
     """The stream proxies, logging handler streams and pager hook of one shell.
 
@@ -137,7 +145,7 @@ class TerminalMasking:
         self._timer = ReleaseTimer(self._release_key)
         self._proxies: dict[str, MaskingStream] = {}
         self._originals: dict[str, Any] = {}
-        self._handlers: list[tuple[logging.StreamHandler, Any, MaskingStream]] = []
+        self._handlers: list[_HandlerSwap] = []
         self._pager: MaskingPager | None = None
         self._installed = False
 
@@ -155,7 +163,7 @@ class TerminalMasking:
             original, proxy = by_stream.get(id(handler.stream), (None, None))
             if proxy is not None and handler.stream is original:
                 handler.setStream(proxy)
-                self._handlers.append((handler, original, proxy))
+                self._handlers.append(_HandlerSwap(handler, original, proxy))
         hooks = self._shell.hooks
         self._pager = MaskingPager(hooks.get("show_in_pager"))
         hooks["show_in_pager"] = self._pager

@@ -93,12 +93,6 @@ class Masker:
     def config(self) -> MaskConfig:
         return self._config
 
-    @config.setter
-    def config(self, config: MaskConfig) -> None:
-        if not isinstance(config, MaskConfig):
-            raise InvalidSecretError("config must be a MaskConfig.")
-        self._config = config
-
     def configure(
         self,
         *,
@@ -119,16 +113,6 @@ class Masker:
             self._config = dataclasses.replace(self._config, **changes)
 
     # -- state ---------------------------------------------------------
-
-    @property
-    def version(self) -> int:
-        """The registry version the current automaton was built from."""
-        return self._current().version
-
-    @property
-    def pattern_count(self) -> int:
-        """How many distinct forms are searched for."""
-        return len(self._current().matcher)
 
     @property
     def matcher(self) -> Matcher:
@@ -201,11 +185,6 @@ class Masker:
         masked = matcher.replace(text)
         return data if masked is text else masked.encode("utf-8", "surrogateescape")
 
-    def contains_secret(self, text: str) -> bool:
-        if not isinstance(text, str) or not text:
-            return False
-        return self._current().matcher.contains(text)
-
     def mask_data(self, obj: Any) -> Any:
         """Deep-mask a JSON-like structure as it will be serialised; the same object when nothing changed.
 
@@ -240,9 +219,10 @@ class Masker:
 
     # -- short values ----------------------------------------------------
 
-    def unmasked_short_keys(self) -> list[str]:
-        """Key names with a value too short to mask (names only, never values)."""
-        return list(self._current().short_keys)
+    def mark_told(self, key: str) -> None:
+        """The user was already told that `key`'s value is too short to mask: no notice repeats it."""
+        with self._lock:
+            self._noticed.add(key)
 
     def take_short_key_notice(self) -> str | None:
         """A notice naming short keys not reported before (names only, never values); None when there are none."""

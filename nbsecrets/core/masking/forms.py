@@ -151,21 +151,16 @@ def _yaml_escaped(value: str) -> str:
 def _encodings(value: str) -> Iterator[str]:
     """Byte-level encodings: base64 (also of the value less its first bytes) and hex."""
     data = value.encode("utf-8", "surrogatepass")
-    yield from _base64_runs(data)
+    yield from base64_runs(data)
     # A value printed from its second or third byte on, then encoded.
     for drop in (1, 2):
-        yield from _base64_runs(data[drop:])
+        yield from base64_runs(data[drop:])
     hexed = data.hex()
     yield hexed
     yield hexed.upper()
 
 
-def base64_forms(value: str) -> list[str]:
-    """Base64 runs that appear whenever ``value`` is base64-encoded inside larger data."""
-    return _base64_runs(value.encode("utf-8", "surrogatepass"))
-
-
-def _base64_runs(data: bytes) -> list[str]:
+def base64_runs(data: bytes) -> list[str]:
     """The stable base64 runs of ``data`` at each of the three byte offsets of a group.
 
     The value can start at any offset, e.g. ``base64("user:" + secret)``.

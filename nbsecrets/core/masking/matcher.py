@@ -448,9 +448,6 @@ class Matcher:
     def _direct_in_view(self, view: str) -> bool:
         return bool(self._find_direct(view, view=True))
 
-    def contains(self, text: str) -> bool:
-        return bool(self.find_all(text))
-
     def _scan(self, raw: bytes) -> list[tuple[int, int, int]]:
         """(pattern index, start, end) of every match in ``raw``, in byte offsets.
 

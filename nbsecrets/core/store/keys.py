@@ -148,17 +148,17 @@ def _load_from_keyring(spec: KeySpec, vault: Path) -> bytes:
     where = f"the OS keyring (service {KEYRING_SERVICE!r}, entry {spec.entry!r})"
     if backend is None:
         raise KeyUnavailableError(
-            f"The key of the vault {vault} is kept in {where}, but no usable keyring is available "
+            f"The key of the vault {shown_path(vault)} is kept in {where}, but no usable keyring is available "
             "in this process. Run where that keyring is reachable (or configure it with "
             "PYTHON_KEYRING_BACKEND); the vault was left untouched."
         )
     try:
         encoded = backend.get_password(KEYRING_SERVICE, spec.entry)
     except Exception as exc:
-        raise KeyUnavailableError(f"Could not read {where}: {type(exc).__name__}. The vault {vault} was left untouched.") from None
+        raise KeyUnavailableError(f"Could not read {where}: {type(exc).__name__}. The vault {shown_path(vault)} was left untouched.") from None
     if encoded is None:
         raise KeyUnavailableError(
-            f"The key of the vault {vault} was not found in {where}. Restore that entry to open "
+            f"The key of the vault {shown_path(vault)} was not found in {where}. Restore that entry to open "
             "the vault; nbsecrets will not replace a vault whose key is missing."
         )
     return _decode_key(encoded, where)
@@ -201,12 +201,12 @@ def _load_from_file(spec: KeySpec, vault: Path) -> bytes:
         encoded = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise KeyUnavailableError(
-            f"The key file of the vault {vault} was not found at {path}. Restore it (or set "
+            f"The key file of the vault {shown_path(vault)} was not found at {shown_path(path)}. Restore it (or set "
             "NBSECRETS_KEY_DIR to where it is); nbsecrets will not replace a vault whose key is missing."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise KeyUnavailableError(f"Cannot read the key file {path}: {exc}.") from None
-    return _decode_key(encoded, str(path))
+        raise KeyUnavailableError(f"Cannot read the key file {shown_path(path)}: {exc}.") from None
+    return _decode_key(encoded, shown_path(path))
 
 
 def _decode_key(encoded: str, where: str) -> bytes:
@@ -262,12 +262,12 @@ def find_key(spec: KeySpec, vault: Path) -> bytes:
         passphrase = _passphrase()
         if passphrase is None:
             raise KeyUnavailableError(
-                f"The vault {vault} is locked with a passphrase: set NBSECRETS_PASSPHRASE to open it."
+                f"The vault {shown_path(vault)} is locked with a passphrase: set NBSECRETS_PASSPHRASE to open it."
             )
         key = _derive(passphrase, spec.kdf)
         if key_id(key) != spec.key_id:
             raise KeyUnavailableError(
-                f"NBSECRETS_PASSPHRASE does not match the passphrase of the vault {vault}; nothing was changed."
+                f"NBSECRETS_PASSPHRASE does not match the passphrase of the vault {shown_path(vault)}; nothing was changed."
             )
         return key
     if spec.source == "keyring":
@@ -275,9 +275,9 @@ def find_key(spec: KeySpec, vault: Path) -> bytes:
     elif spec.source == "file":
         key = _load_from_file(spec, vault)
     else:
-        raise KeyUnavailableError(f"The vault {vault} names an unknown key source {spec.source!r}.")
+        raise KeyUnavailableError(f"The vault {shown_path(vault)} names an unknown key source {spec.source!r}.")
     if key_id(key) != spec.key_id:
-        raise KeyUnavailableError(f"The key found for the vault {vault} does not match it; the vault was left untouched.")
+        raise KeyUnavailableError(f"The key found for the vault {shown_path(vault)} does not match it; the vault was left untouched.")
     with _cache_lock:
         _cache[cache_key] = key
     return key

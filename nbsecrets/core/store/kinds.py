@@ -57,6 +57,11 @@ _lock = threading.Lock()
 def get_store(name: str | None = None) -> SecretStore:
     """The store called `name` (default: the local vault), one object per configuration in a process."""
     name = LOCAL if name is None else name
+    if not isinstance(name, str):
+        raise InvalidSecretError(
+            f"get_store() takes a store's name such as 'local', not a {type(name).__name__}; "
+            "a vault in a folder of your choice is nbsecrets.LocalStore(folder)."
+        )
     stores = configured_stores()
     config = stores.get(name)
     if config is None:

@@ -24,7 +24,7 @@ from ..rules import check_env, check_keys, check_name, check_settings
 from ..suggestions import close_matches
 from . import keys
 from .base import LOCAL, SecretInfo, StoredSecret, register_secrets
-from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, temp_name
+from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, shown_path, temp_name
 from .table import IndexRecord, Table, TableFormatError
 from .vault_file import FormatError, decrypt, encrypt, read_header
 
@@ -236,12 +236,12 @@ class LocalStore:
 
     def _corrupt(self, reason: str) -> VaultCorruptError:
         backup = (
-            f" The previous version is kept at {self.backup_path}; to go back to it, copy it over the vault."
+            f" The previous version is kept at {shown_path(self.backup_path)}; to go back to it, copy it over the vault."
             if self.backup_path.exists()
             else " There is no backup."
         )
         return VaultCorruptError(
-            f"The vault {self.path} cannot be read: {reason}. It was left as it is.{backup}"
+            f"The vault {shown_path(self.path)} cannot be read: {reason}. It was left as it is.{backup}"
         )
 
     def _read(self) -> _Snapshot | None:
@@ -292,7 +292,7 @@ class LocalStore:
                 lock.acquire()
             except filelock.Timeout:
                 raise NbSecretsError(
-                    f"Another process has held the vault lock {self._lock_path} for {LOCK_TIMEOUT:.0f} s; try again."
+                    f"Another process has held the vault lock {shown_path(self._lock_path)} for {LOCK_TIMEOUT:.0f} s; try again."
                 ) from None
             try:
                 yield

@@ -11,7 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nbsecrets.core.masking import secret_forms
-from nbsecrets.core.masking.forms import base64_forms, json_strings
+from nbsecrets.core.masking.forms import base64_runs, json_strings
+
+
+def base64_forms(value: str) -> list[str]:
+    """The base64 runs of a value's UTF-8 bytes: what appears wherever it is base64-encoded."""
+    return base64_runs(value.encode("utf-8", "surrogatepass"))
 
 SECRET = "sk-test-Zq81vB0xWmY4"
 PEM = (

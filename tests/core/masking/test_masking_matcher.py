@@ -123,13 +123,12 @@ def test_non_ascii_secret(reg: SecretRegistry, automaton_kind: str) -> None:
 def test_non_string_input_is_returned_as_is(masker: Masker) -> None:
     data = API_KEY.encode()
     assert masker.mask(data) is data  # type: ignore[arg-type]
-    assert masker.contains_secret(data) is False  # type: ignore[arg-type]
 
 
-def test_contains_secret(masker: Masker) -> None:
-    assert masker.contains_secret(f"...{DB_PASSWORD}...")
-    assert not masker.contains_secret("sk-test-nothing")
-    assert not masker.contains_secret("")
+def test_text_without_a_secret_is_returned_as_is(masker: Masker) -> None:
+    for text in ("sk-test-nothing", ""):
+        assert masker.mask(text) is text
+    assert masker.mask(f"...{DB_PASSWORD}...") != f"...{DB_PASSWORD}..."
 
 
 def test_short_values_are_not_masked(reg: SecretRegistry) -> None:
@@ -153,11 +152,8 @@ def test_a_registered_value_keeps_its_own_name(reg: SecretRegistry) -> None:
 def test_value_added_later_is_masked_on_next_call(reg: SecretRegistry) -> None:
     masker = Masker(reg)
     assert masker.mask(f"x {API_KEY}") == f"x {API_KEY}"
-    before = masker.version
     reg.add(API_KEY, "API_KEY")
     assert masker.mask(f"x {API_KEY}") == "x [masked:API_KEY]"
-    assert masker.version > before
-    assert masker.pattern_count >= 1
 
 
 def test_configure_replacement(masker: Masker) -> None:
@@ -174,13 +170,6 @@ def test_configure_min_length(reg: SecretRegistry) -> None:
     assert masker.mask("abcd1") == "[masked:SHORT]"
     masker.configure(min_length=6)
     assert masker.mask("abcd1") == "abcd1"
-
-
-def test_config_can_be_set_whole(masker: Masker) -> None:
-    masker.config = MaskConfig(replacement="***")
-    assert masker.mask(API_KEY) == "***"
-    with pytest.raises(InvalidSecretError):
-        masker.config = "***"  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize("replacement", ["{value}", "{0}", "{}", "{name", "{name.upper}x{other}"])
@@ -206,18 +195,15 @@ def test_short_keys_are_reported_by_name_once(reg: SecretRegistry) -> None:
     reg.add(API_KEY, "API_KEY")
     reg.add("xy")  # no name to report
     masker = Masker(reg)
-    assert masker.unmasked_short_keys() == ["PIN"]
     notice = masker.take_short_key_notice()
     assert notice is not None and "PIN" in notice and "pw1" not in notice
     assert masker.take_short_key_notice() is None
     reg.add("ab", "OTHER")
     notice = masker.take_short_key_notice()
     assert notice is not None and "OTHER" in notice and "PIN" not in notice
-    assert masker.unmasked_short_keys() == ["OTHER", "PIN"]
 
 
 def test_no_short_key_notice_when_all_are_masked(masker: Masker) -> None:
-    assert masker.unmasked_short_keys() == []
     assert masker.take_short_key_notice() is None
 
 

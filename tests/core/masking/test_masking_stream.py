@@ -70,7 +70,7 @@ def test_flush_at_every_position_never_prints_a_secret(masker: Masker, text: str
     for cut in range(len(text) + 1):
         out = run(masker.stream(), [text[:cut], text[cut:]], flush_between=True)
         assert API_KEY not in out and SHORT not in out
-        assert not masker.contains_secret(out), (cut, out)
+        assert masker.mask(out) == out, (cut, out)
 
 
 def test_flush_after_every_character_leaks_at_most_three_characters(masker: Masker) -> None:
@@ -236,7 +236,7 @@ def test_without_secrets_output_is_exactly_the_input(parts: list[str], cuts: lis
         reg.add(value, "K")
     masker = Masker(reg)
     text = "".join(parts) + "\n"  # output ends with a newline; a trailing prefix is tested apart
-    if masker.contains_secret(text):
+    if masker.mask(text) != text:
         return
     assert run(masker.stream(), split(text, cuts)) == text
 

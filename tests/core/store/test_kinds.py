@@ -142,17 +142,9 @@ def test_store_configs_with_equal_options_share_one_object(monkeypatch: pytest.M
     assert alias.info("svc").reference == "alias:svc" and local.info("svc").reference == "svc"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: get_store() (nbsecrets/core/store/kinds.py, the close_matches call for an unknown "
-    "name) raises AttributeError ('PosixPath' object has no attribute 'lower') for a non-str name, such as "
-    "the path the old get_store(home) took",
-)
 @pytest.mark.parametrize("name", [Path("/tmp/nbsecrets-old-style-home"), 42], ids=["path", "int"])
 def test_a_name_that_is_not_a_string_is_a_clear_error(name: object) -> None:
     """Code written for the old `get_store(home)` passes a path: it must get an nbsecrets error
-    (pointing at LocalStore(path)), not an AttributeError from inside the suggestions."""
-    from nbsecrets.core.errors import NbSecretsError
-
-    with pytest.raises(NbSecretsError):
+    pointing at LocalStore(folder), not an AttributeError from inside the suggestions."""
+    with pytest.raises(InvalidSecretError, match=r"store's name.*LocalStore\(folder\)"):
         get_store(name)  # type: ignore[arg-type]

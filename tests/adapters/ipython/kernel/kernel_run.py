@@ -30,6 +30,8 @@ class NotebookRun:
     messages: list[dict] = field(default_factory=list)
     replies: list[dict] = field(default_factory=list)
     log: str = ""
+    failures: dict[int, Exception] = field(default_factory=dict)
+    """For `run_cells`: the CellExecutionError each failing cell raised, by cell index."""
 
     @property
     def ipynb(self) -> str:
@@ -40,6 +42,13 @@ class NotebookRun:
             if tag in cell.get("metadata", {}).get("tags", []):
                 return cell
         raise KeyError(tag)
+
+    def index(self, tag: str) -> int:
+        return next(i for i, c in enumerate(self.nb.cells) if tag in c.get("metadata", {}).get("tags", []))
+
+    def failure(self, tag: str) -> Exception | None:
+        """What nbclient raised for the cell tagged ``tag`` (None if the cell succeeded)."""
+        return self.failures.get(self.index(tag))
 
     def reply(self, tag: str) -> dict:
         index = next(i for i, c in enumerate(self.nb.cells) if tag in c.get("metadata", {}).get("tags", []))
@@ -113,6 +122,39 @@ def run_notebook(cells: list[Any], workdir: Path, name: str, fd_capture: bool = 
     )
     with open(log_path, "wb") as log:
         client.execute(env=kernel_env(workdir, fd_capture), stdout=log, stderr=log)
+    run.log = log_path.read_text(encoding="utf-8", errors="replace")
+    (workdir / f"{name}.ipynb").write_text(run.ipynb, encoding="utf-8")
+    return run
+
+
+def run_cells(cells: list[Any], workdir: Path, name: str, env: dict[str, str] | None = None) -> NotebookRun:
+    """Like `run_notebook`, but each cell is run as papermill and nbconvert run it (``allow_errors=False``:
+    a failing cell raises CellExecutionError), and the run goes on after a failing cell, keeping what
+    it raised in ``run.failures``. ``env`` adds variables to the kernel's environment."""
+    from nbclient.exceptions import CellExecutionError
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    run = NotebookRun(nb)
+    log_path = workdir / f"{name}.kernel.log"
+    client = RecordingClient(
+        nb,
+        run,
+        kernel_name="python3",
+        timeout=120,
+        allow_errors=False,
+        extra_arguments=["--IPKernelApp.quiet=False"],
+        ipython_hist_file=str(workdir / f"{name}.history.sqlite"),
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    with open(log_path, "wb") as log:
+        with client.setup_kernel(env={**kernel_env(workdir), **(env or {})}, stdout=log, stderr=log):
+            for index, cell in enumerate(nb.cells):
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as error:
+                    run.failures[index] = error
     run.log = log_path.read_text(encoding="utf-8", errors="replace")
     (workdir / f"{name}.ipynb").write_text(run.ipynb, encoding="utf-8")
     return run
