@@ -19,6 +19,20 @@ SUPPORT = Path(__file__).parent / "support"
 sys.path.insert(0, str(SUPPORT))
 
 from file_keyring import FileKeyring  # noqa: E402
+from real_folders import REAL_FOLDERS, changes, snapshot  # noqa: E402
+
+_REAL_BEFORE = snapshot(REAL_FOLDERS)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if anything appeared in, changed in or left the user's real nbsecrets folders."""
+    touched = changes(_REAL_BEFORE, snapshot(REAL_FOLDERS))
+    if touched:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "the suite touched the user's real nbsecrets folders: " + ", ".join(touched)
+        if reporter is not None:
+            reporter.write_line(f"FAILED isolation: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)
