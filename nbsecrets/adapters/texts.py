@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..core.assignments import TEMPLATES, Template
+from ..core.rules import shown
 from ..core.store.base import SecretInfo
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def status(report: "LoadReport", prog: str) -> str:
 
 
 def not_loaded(unknown: Sequence[str], known: Sequence[str]) -> str:
-    return f"Not loaded: {', '.join(unknown)}. Loaded sources: {', '.join(known) if known else 'none'}."
+    return f"Not loaded: {', '.join(map(shown, unknown))}. Loaded sources: {', '.join(known) if known else 'none'}."
 
 
 def masked(label: str, will_mask: bool, min_length: int, *, literal: bool, source: str) -> str:
@@ -142,8 +143,9 @@ def masked(label: str, will_mask: bool, min_length: int, *, literal: bool, sourc
 
 
 def unknown_command(word: str, suggestions: Sequence[str], prog: str) -> str:
+    """A KEY=VALUE typed where the command goes comes back as `KEY=...`."""
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    return f"Unknown command {word!r}.{hint} See: {prog} help"
+    return f"Unknown command {shown(word)!r}.{hint} See: {prog} help"
 
 
 # -- layouts ------------------------------------------------------------------

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, NamedTuple, Seque
 
 from .errors import AlreadyExistsError, InvalidSecretError, SecretNotFoundError
 from .rules import check_env, check_key, check_settings, check_value, split_keys
+from .store import get_store
+from .suggestions import close_matches
 from .store.base import split_reference
 
 if TYPE_CHECKING:
@@ -179,8 +181,9 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
             flags.add(word)
             continue
         if option not in OPTIONS_WITH_ARGUMENT:
-            hint = " (options take '--', e.g. --force)" if not word.startswith("--") else ""
-            raise InvalidSecretError(f"Unknown option {option!r} for {command}{hint}.")
+            near = close_matches(option, [*OPTIONS_WITH_ARGUMENT, *FLAGS])
+            hint = f" Did you mean {' or '.join(near)}?" if near else ""
+            raise InvalidSecretError(f"Unknown option {option!r} for {command}.{hint}")
         if not has_argument:
             if position >= len(words) or (option not in ("--from-dotenv", "--from-json") and words[position].startswith("-")):
                 wanted = {
@@ -366,11 +369,7 @@ def _check_marks(request: WriteRequest, keys: Iterable[str], owner: str) -> None
 
 
 def _store_of(request: WriteRequest, store: "SecretStore | None") -> "SecretStore":
-    if store is not None:
-        return store
-    from .store import get_store
-
-    return get_store(request.store)
+    return store if store is not None else get_store(request.store)
 
 
 def create_secret(request: WriteRequest, suppliers: Suppliers, store: "SecretStore | None" = None) -> WriteOutcome:

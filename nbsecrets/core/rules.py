@@ -17,7 +17,7 @@ KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_VALUE_LENGTH = 32_768
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """How a rejected name or key is quoted back: a `KEY=VALUE` typed in the
     wrong place must not print its value, and a huge string is cut."""
     if "=" in text:
@@ -31,7 +31,7 @@ def check_name(name: Any, *, what: str = "secret name") -> str:
         raise InvalidSecretError(f"A {what} must be a string, not {type(name).__name__}.")
     if not NAME_PATTERN.fullmatch(name):
         raise InvalidSecretError(
-            f"Invalid {what} {_shown(name)!r}: use 1-64 characters of letters, digits, '.', '_' and '-'."
+            f"Invalid {what} {shown(name)!r}: use 1-64 characters of letters, digits, '.', '_' and '-'."
         )
     return name
 
@@ -42,7 +42,7 @@ def check_key(key: Any) -> str:
         raise InvalidSecretError(f"A key must be a string, not {type(key).__name__}.")
     if not KEY_PATTERN.fullmatch(key):
         raise InvalidSecretError(
-            f"Invalid key {_shown(key)!r}: a key starts with a letter or '_' and holds only letters, digits and '_'."
+            f"Invalid key {shown(key)!r}: a key starts with a letter or '_' and holds only letters, digits and '_'."
         )
     return key
 

@@ -13,11 +13,13 @@ unreadable wherever it appears.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Tuple, Union
 
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
 from .rules import check_env, check_keys, check_settings
+from .store import get_store
 from .store.base import LOCAL, reference, split_reference
 
 if TYPE_CHECKING:
@@ -71,8 +73,6 @@ class Secret:
         store_name = named or chosen or LOCAL
 
         def resolve() -> Resolved:
-            from .store import get_store
-
             return (get_store(store_name) if store is None or isinstance(store, str) else store).read(name)
 
         return cls("name", reference(store_name, name), resolve, required_keys=required_keys)
@@ -202,8 +202,6 @@ class Secret:
 
 def dotenv_secret(found: "os.PathLike[str]", *, interpolate: bool = False, required_keys: Iterable[str] = ()) -> Secret:
     """The Secret of a .env file already located (`--dotenv FILE` reads the file it names, as is)."""
-    from pathlib import Path
-
     from .dotenv_file import read_dotenv_file
 
     path = Path(found)

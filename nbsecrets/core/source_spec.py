@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
-
-if TYPE_CHECKING:
-    from .secret import Secret
+from typing import Any, Mapping, Sequence
 
 from .errors import InvalidSecretError
-from .rules import KEY_PATTERN, split_keys
+from .rules import KEY_PATTERN, shown, split_keys
+from .secret import Secret, dotenv_secret
 
 USAGE = (
     "[STORE:]NAME | --dotenv[=PATH] | --dict VARIABLE | --env KEY[,KEY...], "
@@ -45,11 +43,10 @@ def _refuse_inline_values(tokens: Sequence[str]) -> None:
 
 def parse_sources(
     tokens: Sequence[str], namespace: Mapping[str, Any] | None = None, *, store: str | None = None
-) -> list["Secret"]:
+) -> list[Secret]:
     """Build Secrets from tokens; `namespace` resolves --dict VARIABLE (the magics' user namespace);
     `store` is where a bare NAME is looked up (default: the local vault)."""
-    from .dotenv_file import find_dotenv_file  # on first use, so adapters that only show USAGE stay light
-    from .secret import Secret, dotenv_secret
+    from .dotenv_file import find_dotenv_file  # python-dotenv, only when a source is parsed
 
     _refuse_inline_values(tokens)
     secrets: list[Secret] = []
@@ -77,7 +74,8 @@ def parse_sources(
             if namespace is None:
                 raise InvalidSecretError("--dict is only available in IPython, where it names a variable.")
             if variable not in namespace:
-                raise InvalidSecretError(f"--dict {variable}: no variable named {variable!r}.")
+                named = f" {variable!r}" if variable.isidentifier() else ""  # a value typed here is not echoed
+                raise InvalidSecretError(f"--dict: no variable named{named}; it takes the name of a dict.")
             mapping = namespace[variable]
             if not isinstance(mapping, Mapping):
                 raise InvalidSecretError(f"--dict {variable}: expected a dict, found {type(mapping).__name__}.")
@@ -91,7 +89,7 @@ def parse_sources(
                 raise InvalidSecretError("--required must follow the source it applies to.")
             secrets[-1] = secrets[-1].with_required_keys(keys)
         elif token.startswith("-"):
-            raise InvalidSecretError(f"Unknown source option {token!r}. Sources: {USAGE}")
+            raise InvalidSecretError(f"Unknown source option {shown(option)!r}. Sources: {USAGE}")
         else:
             named = ":" in token
             secrets.append(Secret.from_name(token, store=None if named else store))

@@ -66,8 +66,6 @@ Sources, applied in the order written, the later winning:
                                         then restore the environment exactly
 """
 
-SUBCOMMANDS = ("create", "update", "list", "show", "delete", "templates", "load", "unload", "status", "mask", "panel", "help")
-
 NO_STDIN = (
     "This kernel cannot prompt for a value (it has no stdin, e.g. under nbclient or papermill). "
     "Create the secret from a terminal with `nbsecrets create NAME KEY`, "
@@ -133,7 +131,7 @@ class SecretMagics(Magics):
         command, args = words[0], words[1:]
         handler: Callable[[list[str]], None] | None = getattr(self, f"_cmd_{command}", None)
         if handler is None:
-            raise SecretMagicError(texts.unknown_command(command, close_matches(command, SUBCOMMANDS), texts.MAGIC))
+            raise SecretMagicError(texts.unknown_command(command, close_matches(command, _subcommands()), texts.MAGIC))
         try:
             handler(args)
         except NbSecretsError as exc:
@@ -285,7 +283,8 @@ class SecretMagics(Magics):
                 raise SecretMagicError(f"{word} is not a string (it is {type(value).__name__}); %secret mask takes a string.")
         else:
             raise SecretMagicError(
-                f"No variable named {word!r}; nothing was masked. To mask text typed here, "
+                # Not echoed: the word may be the very value someone meant to mask.
+                "No variable has that name; nothing was masked. To mask text typed here, "
                 f"use %secret mask --literal VALUE (the value then stays in {self._source_place})."
             )
         will_mask = mask(value, None if literal else word)
@@ -300,4 +299,9 @@ class SecretMagics(Magics):
     def _no_args(command: str, args: list[str]) -> None:
         if args:
             raise SecretMagicError(f"%secret {command} takes no arguments.")
+
+
+def _subcommands() -> list[str]:
+    """The %secret subcommands: each `_cmd_NAME` method, and help."""
+    return [name.removeprefix("_cmd_") for name in dir(SecretMagics) if name.startswith("_cmd_")] + ["help"]
 

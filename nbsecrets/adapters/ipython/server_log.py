@@ -25,6 +25,7 @@ import weakref
 from typing import Any
 
 from nbsecrets.adapters.ipython.release_timer import RELEASE_DELAY, ReleaseTimer
+from nbsecrets.adapters.ipython.terminal_masking import MaskingStream
 from nbsecrets.adapters.texts import WITHHELD
 from nbsecrets.core.masking import get_masker
 
@@ -192,8 +193,6 @@ class EchoPatch:
     """
 
     def __init__(self, stream: Any, relays: list[FdRelay]) -> None:
-        from nbsecrets.adapters.ipython.terminal_masking import MaskingStream
-
         self.stream = stream
         self.original = stream.echo
         try:

@@ -19,6 +19,9 @@ import sys
 import threading
 from typing import Any, NamedTuple
 
+from IPython.core.error import TryNext
+from IPython.core.page import pager_page
+
 from nbsecrets.adapters.ipython.release_timer import ReleaseTimer
 from nbsecrets.adapters.texts import WITHHELD
 from nbsecrets.core.masking import get_masker
@@ -102,9 +105,6 @@ class MaskingPager:
         self.original = original
 
     def __call__(self, data: Any, start: int = 0, screen_lines: int = 0) -> Any:
-        from IPython.core.error import TryNext
-        from IPython.core.page import pager_page
-
         masked = get_masker().mask_data(data)
         if self.original is not None:
             try:
