@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..core.assignments import TEMPLATES, Template
 from ..core.rules import shown
 from ..core.store.base import SecretInfo
+from ..core.store.files import shown_path
 
 if TYPE_CHECKING:
     from ..core.assignments import WriteOutcome
@@ -52,6 +54,12 @@ NOT_DELETED = "Not deleted."
 
 def cancelled_at(key: str) -> str:
     return f"Cancelled at the prompt for {key}; nothing was stored."
+
+
+def os_failure(exc: OSError) -> str:
+    """An operating-system error (a folder not writable, a disk full) as one line, the file shown from ~."""
+    where = f": {shown_path(Path(exc.filename))}" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}."
 
 
 def inline_values(keys: Sequence[str], where: str, alternative: str) -> str:

@@ -24,8 +24,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbsecrets import get_store
 from nbsecrets.adapters import texts
 from nbsecrets.adapters.cli import main
-from nbsecrets.adapters.ipython.magics import SecretMagicError, SecretMagics
-from nbsecrets.core import environment
+from nbsecrets.adapters.ipython.magics import SecretMagicError
 
 FAKE = "sk-test-onevoice-4f8a1c2b"
 OTHER = "sk-test-onevoice-0b1c2d3e"
@@ -44,15 +43,6 @@ class Said:
     out: str
     error: str | None
     code: int = 0
-
-
-@pytest.fixture
-def ip():
-    shell = InteractiveShell.instance()
-    shell.register_magics(SecretMagics)
-    environment.unload()
-    yield shell
-    environment.unload()
 
 
 @pytest.fixture

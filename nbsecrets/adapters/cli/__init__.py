@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Callable, Sequence
 
 from ...core.errors import CancelledError, NbSecretsError, NbSecretsWarning
+from ..texts import os_failure
 from ..warning_lines import format_line, is_ours
 from .arguments import parse_args
 from .console import EXIT_USAGE, UsageError, say, usage_failure
@@ -71,7 +72,7 @@ def _dispatch(arguments: list[str]) -> int:
     except BrokenPipeError:
         _silence_stdout()
     except OSError as exc:
-        say("error", f"{exc.strerror or type(exc).__name__}" + (f": {exc.filename}" if exc.filename else ""))
+        say("error", os_failure(exc))
     except Exception as exc:  # its message could hold anything, so only its type is shown
         say("error", f"unexpected {type(exc).__name__}; this is a bug in nbsecrets, please report it.")
     return 1

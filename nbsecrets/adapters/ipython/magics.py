@@ -136,6 +136,8 @@ class SecretMagics(Magics):
             handler(args)
         except NbSecretsError as exc:
             raise SecretMagicError(str(exc)) from None
+        except OSError as exc:
+            raise SecretMagicError(texts.os_failure(exc)) from None
 
     secret.__doc__ = SECRET_USAGE
 

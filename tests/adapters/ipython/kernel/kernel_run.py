@@ -100,8 +100,8 @@ def kernel_env(home: Path, fd_capture: bool = True) -> dict[str, str]:
     return env
 
 
-def run_notebook(cells: list[Any], workdir: Path, name: str, fd_capture: bool = True) -> NotebookRun:
-    """Execute ``cells`` in a fresh python3 kernel started in ``workdir`` and save the .ipynb there.
+def _client(cells: list[Any], workdir: Path, name: str, **options: Any) -> tuple[Any, NotebookRun]:
+    """A recording client for ``cells`` in a fresh python3 kernel started in ``workdir``.
 
     The kernel runs with ``quiet=False``, so it also echoes Python-level
     output to its own stdout/stderr: the log a Jupyter server keeps.
@@ -110,7 +110,6 @@ def run_notebook(cells: list[Any], workdir: Path, name: str, fd_capture: bool = 
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     run = NotebookRun(nb)
-    log_path = workdir / f"{name}.kernel.log"
     client = RecordingClient(
         nb,
         run,
@@ -119,12 +118,23 @@ def run_notebook(cells: list[Any], workdir: Path, name: str, fd_capture: bool = 
         extra_arguments=["--IPKernelApp.quiet=False"],
         ipython_hist_file=str(workdir / f"{name}.history.sqlite"),
         resources={"metadata": {"path": str(workdir)}},
+        **options,
     )
-    with open(log_path, "wb") as log:
-        client.execute(env=kernel_env(workdir, fd_capture), stdout=log, stderr=log)
-    run.log = log_path.read_text(encoding="utf-8", errors="replace")
+    return client, run
+
+
+def _finish(run: NotebookRun, workdir: Path, name: str) -> NotebookRun:
+    run.log = (workdir / f"{name}.kernel.log").read_text(encoding="utf-8", errors="replace")
     (workdir / f"{name}.ipynb").write_text(run.ipynb, encoding="utf-8")
     return run
+
+
+def run_notebook(cells: list[Any], workdir: Path, name: str, fd_capture: bool = True) -> NotebookRun:
+    """Execute ``cells`` in a fresh kernel in ``workdir`` and save the .ipynb and the kernel's log there."""
+    client, run = _client(cells, workdir, name)
+    with open(workdir / f"{name}.kernel.log", "wb") as log:
+        client.execute(env=kernel_env(workdir, fd_capture), stdout=log, stderr=log)
+    return _finish(run, workdir, name)
 
 
 def run_cells(cells: list[Any], workdir: Path, name: str, env: dict[str, str] | None = None) -> NotebookRun:
@@ -133,31 +143,15 @@ def run_cells(cells: list[Any], workdir: Path, name: str, env: dict[str, str] | 
     it raised in ``run.failures``. ``env`` adds variables to the kernel's environment."""
     from nbclient.exceptions import CellExecutionError
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    run = NotebookRun(nb)
-    log_path = workdir / f"{name}.kernel.log"
-    client = RecordingClient(
-        nb,
-        run,
-        kernel_name="python3",
-        timeout=120,
-        allow_errors=False,
-        extra_arguments=["--IPKernelApp.quiet=False"],
-        ipython_hist_file=str(workdir / f"{name}.history.sqlite"),
-        resources={"metadata": {"path": str(workdir)}},
-    )
-    with open(log_path, "wb") as log:
+    client, run = _client(cells, workdir, name, allow_errors=False)
+    with open(workdir / f"{name}.kernel.log", "wb") as log:
         with client.setup_kernel(env={**kernel_env(workdir), **(env or {})}, stdout=log, stderr=log):
-            for index, cell in enumerate(nb.cells):
+            for index, cell in enumerate(client.nb.cells):
                 try:
                     client.execute_cell(cell, index)
                 except CellExecutionError as error:
                     run.failures[index] = error
-    run.log = log_path.read_text(encoding="utf-8", errors="replace")
-    (workdir / f"{name}.ipynb").write_text(run.ipynb, encoding="utf-8")
-    return run
+    return _finish(run, workdir, name)
 
 
 def code(source: str, *tags: str) -> Any:

@@ -1,4 +1,4 @@
-"""An in-process IPython shell with the nbsecrets magics registered."""
+"""An in-process IPython shell with the nbsecrets magics registered, for every adapter test that needs one."""
 
 from __future__ import annotations
 
