@@ -18,6 +18,7 @@ from typing import Any
 
 from .core.errors import (
     AlreadyExistsError,
+    CancelledError,
     DotenvError,
     InvalidSecretError,
     KeyUnavailableError,
@@ -57,7 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted([*__all__, "load_ipython_extension", "unload_ipython_extension"])
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -78,6 +79,7 @@ __all__ = sorted(
     [
         *_EXPORTS,
         "AlreadyExistsError",
+        "CancelledError",
         "DotenvError",
         "InvalidSecretError",
         "KeyUnavailableError",

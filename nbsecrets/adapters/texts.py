@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..core.assignments import TEMPLATES, Template
-from ..core.rules import shown
+from ..core.display import shown, shown_path
 from ..core.store.base import SecretInfo
-from ..core.store.files import shown_path
 
 if TYPE_CHECKING:
     from ..core.assignments import WriteOutcome
@@ -58,7 +57,7 @@ def cancelled_at(key: str) -> str:
 
 def os_failure(exc: OSError) -> str:
     """An operating-system error (a folder not writable, a disk full) as one line, the file shown from ~."""
-    where = f": {shown_path(Path(exc.filename))}" if exc.filename else ""
+    where = f": {shown_path(exc.filename)}" if exc.filename else ""
     return f"{exc.strerror or type(exc).__name__}{where}."
 
 
@@ -115,9 +114,9 @@ def deleted(outcome: "DeleteOutcome", reference: str) -> str:
 
 
 def no_secrets(prog: str, store: str | None = None) -> str:
-    where = "" if store in (None, "local") else f" in store {store!r}"
-    option = "" if where == "" else f" --store {store}"
-    return f"No secrets yet{where}. Create one with: {prog}{option} create NAME KEY"
+    local = store in (None, "local")
+    where = "" if local else f" in store {store!r}"
+    return f"No secrets yet{where}. Create one with: {prog} create {'' if local else f'{store}:'}NAME KEY"
 
 
 def loaded(report: "LoadReport") -> str:
@@ -150,10 +149,10 @@ def masked(label: str, will_mask: bool, min_length: int, *, literal: bool, sourc
     return f"The value of {label} is now masked in all output."
 
 
-def unknown_command(word: str, suggestions: Sequence[str], prog: str) -> str:
+def unknown_command(word: str, suggestions: Sequence[str], help_command: str) -> str:
     """A KEY=VALUE typed where the command goes comes back as `KEY=...`."""
     hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    return f"Unknown command {shown(word)!r}.{hint} See: {prog} help"
+    return f"Unknown command {shown(word)!r}.{hint} See: {help_command}"
 
 
 # -- layouts ------------------------------------------------------------------
@@ -188,7 +187,7 @@ def secret_details(info: SecretInfo) -> str:
         ("Store", info.store),
         ("Keys", key_list(info.keys)),
         ("Secrets", key_list(info.secrets)),
-        ("Settings", key_list(info.settings) + ("  (never masked)" if info.settings else "")),
+        ("Settings", key_list(info.settings) + ("  (not masked)" if info.settings else "")),
         ("Created", local_time(info.created_at)),
         ("Updated", local_time(info.updated_at)),
     ]

@@ -14,15 +14,17 @@ environment) is the adapter's, given as `Suppliers`.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, NamedTuple, Sequence, Tuple, Union
 
 from .errors import AlreadyExistsError, InvalidSecretError, SecretNotFoundError
-from .rules import check_env, check_key, check_settings, check_value, split_keys
+from .display import shown, shown_path
+from .rules import KEY_PATTERN, check_env, check_key, check_settings, check_value, split_keys
 from .store import get_store
 from .suggestions import close_matches
-from .store.base import split_reference
+from .store.base import one_store, split_reference
 
 if TYPE_CHECKING:
     from .store.base import SecretInfo, SecretStore
@@ -61,9 +63,12 @@ TEMPLATES: dict[str, Template] = {
 def template(name: str) -> Template:
     chosen = TEMPLATES.get(name.lower())
     if chosen is None:
-        raise InvalidSecretError(f"Unknown template {name!r}; choose one of: {', '.join(sorted(TEMPLATES))}.")
+        raise InvalidSecretError(f"Unknown template {shown(name)!r}; choose one of: {', '.join(sorted(TEMPLATES))}.")
     return chosen
 
+
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+"""What an environment variable's name usually looks like (the only ones an error may repeat)."""
 
 OPTIONS_WITH_ARGUMENT = ("--from-dotenv", "--from-json", "--template", "--setting", "--secret", "--store")
 """Options of create/update that take one argument (`--opt ARG` or `--opt=ARG`), in their place among the values."""
@@ -133,7 +138,7 @@ def _value_form(word: str) -> ValueForm:
         return ValueForm("ask", key)
     if value == "-":
         return ValueForm("stdin", key)
-    if value.startswith("$") and len(value) > 1:
+    if value.startswith("$") and KEY_PATTERN.fullmatch(value[1:]):
         return ValueForm("environ", key, value[1:])
     return ValueForm("inline", key, value)
 
@@ -175,6 +180,8 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
         if word == "--":
             only_keys = True
             continue
+        if option in FLAGS and has_argument:
+            raise InvalidSecretError(f"{option} takes no value.")
         if word in FLAGS:
             if word == "--force" and command != "create":
                 raise InvalidSecretError("--force is only for create (update never replaces a whole secret).")
@@ -210,14 +217,11 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
         elif option == "--secret":
             named_secrets.extend(split_keys(option, argument))
         else:
-            if chosen_store is not None and chosen_store != argument:
-                raise InvalidSecretError(f"Two stores were named: {chosen_store!r} and {argument!r}.")
-            chosen_store = argument
+            chosen_store = one_store(chosen_store, argument)
     if name is None:
         raise InvalidSecretError(f"Name the secret first, e.g. {command} openai OPENAI_API_KEY.")
     named_store, name = split_reference(name)
-    if named_store is not None and chosen_store is not None and named_store != chosen_store:
-        raise InvalidSecretError(f"Two stores were named: {named_store!r} and {chosen_store!r}.")
+    chosen_store = one_store(chosen_store, named_store)
     explicit = {form.key for form in forms if isinstance(form, ValueForm)}
     expanded: list[ValueForm] = []
     for item in forms:
@@ -231,11 +235,11 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
     secrets = tuple(dict.fromkeys(named_secrets))
     settings = tuple(key for key in dict.fromkeys([*from_template, *named_settings]) if key not in secrets)
     if not expanded and (command == "create" or not (settings or secrets)):
-        raise InvalidSecretError(
-            "Nothing to store: give KEY, KEY=-, KEY=$VAR, KEY=VALUE, --from-dotenv PATH, --from-json PATH or --template T."
-        )
+        given = "KEY, KEY=VALUE, --from-dotenv PATH, --from-json PATH"
+        more = " or --template T" if command == "create" else ", or --setting/--secret KEY to move keys"
+        raise InvalidSecretError(f"Nothing to {'store' if command == 'create' else 'update'}: give {given}{more}.")
     return WriteRequest(
-        command, name, named_store or chosen_store, tuple(expanded), settings, secrets,
+        command, name, chosen_store, tuple(expanded), settings, secrets,
         force="--force" in flags, allow_empty="--allow-empty" in flags,
     )
 
@@ -246,17 +250,17 @@ def read_json_file(path: str | Path) -> dict[str, str]:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SecretNotFoundError(f"JSON file not found: {file}") from None
+        raise SecretNotFoundError(f"JSON file not found: {shown_path(file)}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidSecretError(f"Cannot read {file}: {type(exc).__name__}.") from None
+        raise InvalidSecretError(f"Cannot read {shown_path(file)}: {type(exc).__name__}.") from None
     except json.JSONDecodeError as exc:
-        raise InvalidSecretError(f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+        raise InvalidSecretError(f"{shown_path(file)} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
     if not isinstance(data, dict):
-        raise InvalidSecretError(f"{file} must hold a JSON object of KEY: value pairs.")
+        raise InvalidSecretError(f"{shown_path(file)} must hold a JSON object of KEY: value pairs.")
     try:
         return check_env(data, drop_none=True)
     except InvalidSecretError as exc:
-        raise InvalidSecretError(f"{file}: {exc}") from None
+        raise InvalidSecretError(f"{shown_path(file)}: {exc}") from None
 
 
 def _read_file(form: ValueForm) -> dict[str, str]:
@@ -284,66 +288,101 @@ def collect(
     """The values, in the order written, the later winning.
 
     Everything that can be checked (files, variables, a second `KEY=-`, a
-    form nobody can answer, an empty value given inline) is checked before
-    the first prompt, so a typo never costs retyping a secret;
-    `before_prompts(keys)` gets the keys the result will have, to check more
-    at that moment. An inline value of a setting (the request's, or one of
-    `settings`, those the secret already has) is no harm in a history and is
-    not reported to `on_inline`.
+    form nobody can answer, a value that ends up empty) is checked before
+    the first prompt, so a typo never costs retyping a secret, and nobody is
+    asked for a value that a later form replaces. `before_prompts(keys)`
+    gets the keys the result will have, to check more at that moment. An
+    inline value of a setting (the request's, or one of `settings`, those
+    the secret already has) is no harm in a history and is not reported to
+    `on_inline`.
     """
-    allow_empty = request.allow_empty
     unwarned = {*request.settings, *settings} - set(request.secrets)
-    ready: list[tuple[ValueForm, dict[str, str] | str | None]] = []
+    steps: list[tuple[ValueForm, dict[str, str] | str | None]] = []  # None: asked or read from stdin later
     stdin_key: str | None = None
     inline: list[str] = []
     for form in request.forms:
         if form.how in ("dotenv", "json"):
-            loaded = _read_file(form)
-            if not allow_empty:
-                for key, value in loaded.items():
-                    if value == "":
-                        _refuse_empty(key, f" in {form.text}")
-            ready.append((form, loaded))
+            steps.append((form, _read_file(form)))
         elif form.how == "ask":
             if suppliers.ask is None:
                 raise InvalidSecretError(f"{form.key}: no value given, and no way to prompt for it here.")
-            ready.append((form, None))
-        elif form.how == "stdin" and suppliers.read_stdin is not None:
+            steps.append((form, None))
+        elif form.how == "stdin":
+            if suppliers.read_stdin is None:
+                raise InvalidSecretError(
+                    f"{form.key}=- reads standard input, which is not available here: write {form.key} "
+                    f"alone to be prompted, or {form.key}=$VAR to take the value from the environment."
+                )
             if stdin_key is not None:
                 raise InvalidSecretError(
                     f"Only one KEY=- per command: standard input holds one value ({stdin_key}, {form.key})."
                 )
             stdin_key = form.key
-            ready.append((form, None))
+            steps.append((form, None))
         elif form.how == "environ" and suppliers.environ is not None:
             if form.text not in suppliers.environ:
-                raise InvalidSecretError(f"{form.key}=${form.text}: {form.text} is not set in the environment.")
-            ready.append((form, _checked(form.key, suppliers.environ[form.text], allow_empty, f" (${form.text})")))
-        else:  # inline, or a form this adapter takes literally (`KEY=-` where there is no stdin)
-            literal = {"stdin": "-", "environ": "$" + form.text}.get(form.how, form.text)
+                # Named only if it looks like a variable: `A=$ecretP@ss` may be a password typed inline.
+                named = f"${form.text}" if ENV_NAME.fullmatch(form.text) else "the variable"
+                raise InvalidSecretError(
+                    f"{form.key}=$...: {named} is not set in the environment; set it, or give the value another way."
+                )
+            steps.append((form, check_value(form.key, suppliers.environ[form.text])))
+        else:  # inline, or `$VAR` where the shell has already expanded what it could
+            literal = "$" + form.text if form.how == "environ" else form.text
             if form.key not in unwarned:
                 inline.append(form.key)
-            ready.append((form, _checked(form.key, literal, allow_empty)))
+            steps.append((form, check_value(form.key, literal)))
+    steps = _without_overwritten_prompts(steps)
+    if not request.allow_empty:
+        _refuse_known_empty(steps)
     if before_prompts is not None:
         planned: dict[str, None] = {}
-        for form, payload in ready:
+        for form, payload in steps:
             planned.update(dict.fromkeys(payload) if isinstance(payload, dict) else {form.key: None})
         before_prompts(list(planned))
     if inline and suppliers.on_inline is not None:
         suppliers.on_inline(inline)
 
     env: dict[str, str] = {}
-    for form, payload in ready:
+    for form, payload in steps:
         if isinstance(payload, dict):
             env.update(payload)
-        elif form.how == "ask" and payload is None:
-            env[form.key] = _checked(form.key, suppliers.ask(form.key), allow_empty)  # type: ignore[misc]
-        elif form.how == "stdin" and payload is None:
-            text = _strip_one_newline(suppliers.read_stdin(form.key))  # type: ignore[misc]
-            env[form.key] = _checked(form.key, text, allow_empty, " on standard input")
+        elif isinstance(payload, str):
+            env[form.key] = payload
+        elif form.how == "ask":
+            env[form.key] = _checked(form.key, suppliers.ask(form.key), request.allow_empty)  # type: ignore[misc]
         else:
-            env[form.key] = payload  # type: ignore[assignment]
+            text = _strip_one_newline(suppliers.read_stdin(form.key))  # type: ignore[misc]
+            env[form.key] = _checked(form.key, text, request.allow_empty, " on standard input")
     return env
+
+
+Step = Tuple[ValueForm, Union[Dict[str, str], str, None]]
+
+
+def _without_overwritten_prompts(steps: list[Step]) -> list[Step]:
+    """Drop each prompt (or stdin read) for a key that a later form sets: its answer would be lost."""
+    later: set[str] = set()
+    kept: list[Step] = []
+    for form, payload in reversed(steps):
+        if payload is None and form.key in later:
+            continue
+        later.update(payload if isinstance(payload, dict) else (form.key,))
+        kept.append((form, payload))
+    return kept[::-1]
+
+
+def _refuse_known_empty(steps: list[Step]) -> None:
+    """An empty value that is already known and that no later form replaces is refused now."""
+    final: dict[str, tuple[str | None, str]] = {}  # key -> (value, where it comes from); None: a prompt
+    for form, payload in steps:
+        if isinstance(payload, dict):
+            final.update({key: (value, f" in {shown_path(form.text)}") for key, value in payload.items()})
+        else:
+            final[form.key] = (payload, f" (${form.text})" if form.how == "environ" else "")
+    for key, (value, where) in final.items():
+        if value == "":
+            _refuse_empty(key, where)
 
 
 def _checked(key: str, value: str, allow_empty: bool, where: str = "") -> str:

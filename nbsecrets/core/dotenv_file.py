@@ -14,6 +14,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 
+from .display import shown_path
 from .errors import DotenvError, SecretNotFoundError
 from .rules import KEY_PATTERN, check_value
 
@@ -29,35 +30,36 @@ def is_dotenv_name(name: str, filename: str = ".env") -> bool:
 
 
 def find_dotenv_file(
-    path: str | os.PathLike[str] | None = None, filename: str = ".env", *, search_from_files: bool = False
+    path: str | os.PathLike[str] | None = None, filename: str = ".env", *, modal: bool = False
 ) -> Path:
     """Locate the .env file to read: the one place that decides, for the Python API and the command line.
 
-    A directory, or no path (the working directory), is where a search for
-    `filename` starts, going up through the parents: that is how a project's
-    `.env` is found from anywhere inside it. A file is read as named, the way
-    `--from-dotenv FILE` imports the file it is given. With
-    `search_from_files` (`Secret.from_dotenv`, following Modal) a file that is
-    not a .env file by its name (`is_dotenv_name`), such as a module's
-    `__file__`, is a starting point instead: its directory is searched.
-    Nothing found is an error, never an empty result, so a missing file
-    cannot pass for a missing key later.
+    No path: the nearest `filename` from the working directory up, which is
+    how a project's `.env` is found from anywhere inside it. On the command
+    line (`--from-dotenv`, `--dotenv`) a path means what it names: a file is
+    read as named, a directory must hold `filename`. With `modal`
+    (`Secret.from_dotenv`, following Modal) a path is where the search
+    starts: a directory, or the directory of a file that is not a .env file
+    by its name (`is_dotenv_name`), such as a module's `__file__`. Nothing
+    found is an error, never an empty result, so a missing file cannot pass
+    for a missing key later.
     """
     if path is None:
         return _search_upwards(Path.cwd().resolve(), filename)
     given = Path(path).expanduser()
     if given.is_dir():
-        return _search_upwards(given.resolve(), filename)
+        if modal:
+            return _search_upwards(given.resolve(), filename)
+        if not (given / filename).is_file():
+            raise SecretNotFoundError(f"No {filename} file in {shown_path(given.absolute())}; pass the file itself.")
+        return (given / filename).resolve()
     if given.is_file():
-        if not search_from_files or is_dotenv_name(given.name, filename):
+        if not modal or is_dotenv_name(given.name, filename):
             return given.resolve()
         return _search_upwards(given.absolute().parent.resolve(), filename)
     if given.exists():
-        raise SecretNotFoundError(f"{given.absolute()} is neither a file nor a directory; pass a .env file or a directory.")
-    raise SecretNotFoundError(
-        f"{given.absolute()} does not exist: pass an existing .env file, "
-        f"or a directory to search upwards from for {filename}."
-    )
+        raise SecretNotFoundError(f"{shown_path(given.absolute())} is neither a file nor a directory; pass a .env file or a directory.")
+    raise SecretNotFoundError(f"{shown_path(given.absolute())} does not exist: pass an existing .env file or a directory.")
 
 
 def _search_upwards(start: Path, filename: str) -> Path:
@@ -66,7 +68,7 @@ def _search_upwards(start: Path, filename: str) -> Path:
         if candidate.is_file():
             return candidate
     raise SecretNotFoundError(
-        f"No {filename} file found in {start} or any directory above it. "
+        f"No {filename} file found in {shown_path(start)} or any directory above it. "
         f"Create {filename} there (or in a parent), or pass the path of the file to read."
     )
 
@@ -76,11 +78,11 @@ def read_dotenv_file(path: Path, *, interpolate: bool = False) -> dict[str, str]
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SecretNotFoundError(f".env file not found: {path}") from None
+        raise SecretNotFoundError(f".env file not found: {shown_path(path)}") from None
     except UnicodeDecodeError:
-        raise DotenvError(f"{path} is not valid UTF-8 text.") from None
+        raise DotenvError(f"{shown_path(path)} is not valid UTF-8 text.") from None
     except OSError as exc:
-        raise DotenvError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise DotenvError(f"Cannot read {shown_path(path)}: {exc.strerror}.") from None
 
     bad_lines: list[int] = []
     bad_keys: list[tuple[int, str]] = []
@@ -93,13 +95,14 @@ def read_dotenv_file(path: Path, *, interpolate: bool = False) -> dict[str, str]
     if bad_lines:
         plural = "s" if len(bad_lines) > 1 else ""
         raise DotenvError(
-            f"{path}: cannot parse line{plural} {', '.join(map(str, bad_lines))}; "
+            f"{shown_path(path)}: cannot parse line{plural} {', '.join(map(str, bad_lines))}; "
             "expected KEY=VALUE (quote values that contain spaces or '#')."
         )
     if bad_keys:
-        line, key = bad_keys[0]
+        line, _ = bad_keys[0]
+        # The "key" is not quoted: a line without '=' (a wrapped value's second half) would be a value.
         raise DotenvError(
-            f"{path}: line {line}: invalid key {key!r}; a key starts with a letter or '_' "
+            f"{shown_path(path)}: line {line} is not KEY=VALUE: a key starts with a letter or '_' "
             "and holds only letters, digits and '_'."
         )
     values = dotenv_values(stream=io.StringIO(text), interpolate=interpolate)

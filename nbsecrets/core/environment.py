@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, MutableMapping, NamedTuple, TypeVar
 
 from .secret import Secret
+from .store.base import canonical
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,7 +151,9 @@ class SessionEnvironment:
         return report
 
     def unload(self, *sources: str) -> list[str]:
-        """Undo the named sources (all when none are named); returns the keys changed."""
+        """Undo the named sources (all when none are named); returns the keys changed.
+        `local:NAME` names the source loaded as `NAME`."""
+        sources = tuple(map(canonical, sources))
         changed = []
         with self._lock:
             for key in list(self._layers):

@@ -10,19 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
+from .display import shown
 from .errors import InvalidSecretError
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_VALUE_LENGTH = 32_768
-
-
-def shown(text: str) -> str:
-    """How a rejected name or key is quoted back: a `KEY=VALUE` typed in the
-    wrong place must not print its value, and a huge string is cut."""
-    if "=" in text:
-        text = text.partition("=")[0] + "=..."
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def check_name(name: Any, *, what: str = "secret name") -> str:

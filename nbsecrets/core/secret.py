@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Tuple, Union
+from typing import Callable, Iterable, Mapping, Tuple, Union
 
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
 from .rules import check_env, check_keys, check_settings
 from .store import get_store
-from .store.base import LOCAL, reference, split_reference
-
-if TYPE_CHECKING:
-    from .store.base import SecretStore
+from .store.base import LOCAL, SecretStore, one_store, reference, split_reference
 
 Resolved = Union[Mapping[str, str], Tuple[Mapping[str, str], Iterable[str]]]
 """What a resolver returns: the variables, or the variables and which keys are settings."""
@@ -67,10 +64,13 @@ class Secret:
         `name` may name its store itself, as `STORE:NAME` (the form sources use).
         """
         named, name = split_reference(name)
+        if store is not None and not isinstance(store, (str, SecretStore)):
+            raise InvalidSecretError(
+                f"store= takes a store's name or a store, not a {type(store).__name__}; "
+                "a vault in a folder of your choice is nbsecrets.LocalStore(folder)."
+            )
         chosen = store if isinstance(store, str) or store is None else store.name
-        if named is not None and chosen is not None and named != chosen:
-            raise InvalidSecretError(f"{named}:{name} names the store {named!r}, but store={chosen!r} was given.")
-        store_name = named or chosen or LOCAL
+        store_name = one_store(named, chosen) or LOCAL
 
         def resolve() -> Resolved:
             return (get_store(store_name) if store is None or isinstance(store, str) else store).read(name)
@@ -118,7 +118,7 @@ class Secret:
         """
         from .dotenv_file import find_dotenv_file
 
-        found = find_dotenv_file(path, filename, search_from_files=True)
+        found = find_dotenv_file(path, filename, modal=True)
         return dotenv_secret(found, interpolate=interpolate, required_keys=required_keys)
 
     @classmethod

@@ -14,7 +14,8 @@ import re
 from typing import Any, Mapping, Sequence
 
 from .errors import InvalidSecretError
-from .rules import KEY_PATTERN, shown, split_keys
+from .display import shown
+from .rules import KEY_PATTERN, split_keys
 from .secret import Secret, dotenv_secret
 
 USAGE = (

@@ -251,14 +251,14 @@ def test_templates_say_the_same(nbsecrets, secret) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("show nope", "Secret 'nope' not found."),
-        ("show opena", "Secret 'opena' not found. Did you mean: 'openai'?"),
-        ("show local:nope", "Secret 'nope' not found."),
-        ("show nope --json", "Secret 'nope' not found."),
-        ("delete nope -y", "Secret 'nope' not found."),
-        ("delete nope --yes", "Secret 'nope' not found."),
-        (f"update nope A={FAKE}", "Secret 'nope' not found."),
-        ("update nope --setting A", "Secret 'nope' not found."),
+        ("show nope", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        ("show opena", "Secret 'opena' not found in the local store; list shows the stored secrets. Did you mean: 'openai'?"),
+        ("show local:nope", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        ("show nope --json", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        ("delete nope -y", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        ("delete nope --yes", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        (f"update nope A={FAKE}", "Secret 'nope' not found in the local store; list shows the stored secrets."),
+        ("update nope --setting A", "Secret 'nope' not found in the local store; list shows the stored secrets."),
     ],
 )
 def test_a_missing_secret_is_the_same_error(nbsecrets, secret, line: str, message: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nbsecrets import AlreadyExistsError, InvalidSecretError, SecretNotFoundError, get_store
+from nbsecrets import AlreadyExistsError, InvalidSecretError, NbSecretsError, SecretNotFoundError, get_store
 from nbsecrets.core.assignments import (
     TEMPLATES,
     Suppliers,
@@ -122,22 +122,22 @@ def test_a_store_given_before_the_command_is_the_default() -> None:
     """The CLI's global `--store` reaches parse_write as `store=`; the words may agree with it, not contradict it."""
     assert parse_write("update", ["db", "A"], store="team").store == "team"
     assert parse_write("update", ["team:db", "A"], store="team").store == "team"
-    with pytest.raises(InvalidSecretError, match="Two stores were named"):
+    with pytest.raises(InvalidSecretError, match="Two different stores were named"):
         parse_write("update", ["db", "A", "--store", "other"], store="team")
 
 
 @pytest.mark.parametrize(
     "words, message",
     [
-        (["local:db", "A", "--store", "team"], "Two stores were named"),
-        (["db", "A", "--store", "one", "--store", "two"], "Two stores were named"),
+        (["local:db", "A", "--store", "team"], "Two different stores were named"),
+        (["db", "A", "--store", "one", "--store", "two"], "Two different stores were named"),
         ([], "Name the secret first"),
         (["--", "A"], "Name the secret first"),
         (["A=sk-test-not-a-name"], "name comes first and cannot hold '='"),
         (["db"], "Nothing to store"),
         (["db", "--setting", "A"], "Nothing to store"),
-        ([":db", "A"], "name the store before ':'"),
-        (["db:", "A"], "Invalid secret name ''"),
+        ([":db", "A"], "write STORE:NAME with both parts"),
+        (["db:", "A"], "write STORE:NAME with both parts"),
         (["bad name", "A"], "Invalid secret name"),
         (["db", "A", "-f"], "Unknown option '-f' for create.$"),
         (["db", "A", "--forse"], "Did you mean --force"),
@@ -222,12 +222,16 @@ def test_before_prompts_sees_every_key_the_result_will_have(tmp_path: Path) -> N
 
 
 def test_forms_without_a_supplier_are_refused_or_literal() -> None:
-    """Without a prompt a bare KEY cannot be answered; without stdin/environ, '-' and '$X' are what was typed."""
+    """Without a prompt a bare KEY cannot be answered, nor `KEY=-` without stdin (a notebook has none:
+    storing "-" would be a silent surprise); without environ (a shell that expanded what it could),
+    '$X' is what was typed."""
     with pytest.raises(InvalidSecretError, match="no way to prompt"):
         gathered("create", ["svc", "KEY"])
+    with pytest.raises(InvalidSecretError, match="A=- reads standard input, which is not available here"):
+        gathered("create", ["svc", "A=-"])
     inline: list[list[str]] = []
-    assert gathered("create", ["svc", "A=-", "B=$X"], on_inline=inline.append) == {"A": "-", "B": "$X"}
-    assert inline == [["A", "B"]]
+    assert gathered("create", ["svc", "B=$X"], on_inline=inline.append) == {"B": "$X"}
+    assert inline == [["B"]]
 
 
 def test_one_trailing_newline_is_dropped_from_stdin_inner_ones_kept() -> None:
@@ -407,3 +411,56 @@ def test_cancelling_at_a_prompt_stores_nothing() -> None:
     with pytest.raises(CancelledError):
         update_secret(parse_write("update", ["svc", "A", "B"]), Suppliers(ask=ask))
     assert get_store().get("svc") == {"A": "sk-test-kept"}
+
+
+# -- nobody types a value only to lose it; "later wins" holds for empty values too ------------------
+
+
+def test_a_prompt_whose_key_a_later_form_sets_is_not_asked(tmp_path: Path) -> None:
+    env_file = tmp_path / "pg.env"
+    env_file.write_text("PGHOST=db\nPGPORT=5432\nPGUSER=u\nPGPASSWORD=sk-test-pg-file\nPGDATABASE=d\n", encoding="utf-8")
+    asked: list[str] = []
+
+    def ask(key: str) -> str:
+        asked.append(key)
+        return "sk-test-typed"
+
+    assert gathered("create", ["db", "--template", "postgres", "--from-dotenv", str(env_file)], ask=ask)["PGPASSWORD"] == "sk-test-pg-file"
+    assert asked == []
+    assert gathered("create", ["s", "A", "A=sk-test-later"], ask=ask) == {"A": "sk-test-later"}
+    assert asked == []
+    gathered("create", ["db", "--template", "postgres", "--template", "postgres"], ask=ask)
+    assert asked == ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]
+    asked.clear()
+    assert gathered("create", ["s", "A=sk-test-first", "A"], ask=ask) == {"A": "sk-test-typed"}
+    assert asked == ["A"]
+
+
+def test_an_empty_value_a_later_form_replaces_is_not_refused(tmp_path: Path) -> None:
+    env_file = tmp_path / "e.env"
+    env_file.write_text("B=\n", encoding="utf-8")
+    assert gathered("create", ["s", "B=", "B=sk-test-b"]) == {"B": "sk-test-b"}
+    assert gathered("create", ["s", "--from-dotenv", str(env_file), "B=sk-test-b"]) == {"B": "sk-test-b"}
+    with pytest.raises(InvalidSecretError, match=r"The value of B in .*e\.env is empty"):
+        gathered("create", ["s", "B=sk-test-b", "--from-dotenv", str(env_file)])
+
+
+def test_a_dollar_value_that_is_not_a_variable_name_is_the_value_itself() -> None:
+    """`A=$ecretP@ss` is a password typed inline, not a variable: nothing about it is echoed."""
+    assert gathered("create", ["s", "A=$ecretP@ss"], environ={}) == {"A": "$ecretP@ss"}
+    with pytest.raises(InvalidSecretError) as raised:
+        gathered("create", ["s", "A=$hunter2secret"], environ={})
+    assert "hunter2secret" not in str(raised.value) and "not set in the environment" in str(raised.value)
+    with pytest.raises(InvalidSecretError, match=r"\$NBS_TEST_UNSET is not set"):
+        gathered("create", ["s", "A=$NBS_TEST_UNSET"], environ={})
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["db", "A", "--store=X=sk-test-leak"], ["db", "A", "--template", "X=sk-test-leak"],
+     ["db", "--from-json", "X=sk-test-leak"], ["db", "A", "--force=sk-test-leak"], ["db", "A", "--bogus=sk-test-leak"]],
+)
+def test_a_value_typed_as_an_option_argument_is_not_echoed(words: list[str]) -> None:
+    with pytest.raises(NbSecretsError) as raised:
+        gathered("create", words, ask=lambda key: "sk-test-typed")
+    assert "sk-test-leak" not in str(raised.value)

@@ -133,13 +133,17 @@ def test_filename_with_a_starting_path(tmp_path: Path) -> None:
 
 
 def test_command_line_files_are_read_as_named(tmp_path: Path) -> None:
-    """`--from-dotenv FILE` imports the file it is given, whatever its name; a directory still searches."""
+    """`--from-dotenv FILE` imports the file it is given, whatever its name, and a directory must hold
+    the file: only `Secret.from_dotenv` (Modal's rule) searches upwards from a path."""
     write(tmp_path / ".env", "A=sk-test-above\n")
     (tmp_path / "sub").mkdir()
     named = write(tmp_path / "sub" / "vars.txt", "A=sk-test-named\n")
     assert find_dotenv_file(named) == named.resolve()
-    assert find_dotenv_file(named, search_from_files=True) == (tmp_path / ".env").resolve()
-    assert find_dotenv_file(tmp_path / "sub") == (tmp_path / ".env").resolve()
+    assert find_dotenv_file(named, modal=True) == (tmp_path / ".env").resolve()
+    with pytest.raises(SecretNotFoundError, match="No .env file in .*sub; pass the file itself"):
+        find_dotenv_file(tmp_path / "sub")
+    assert find_dotenv_file(tmp_path / "sub", modal=True) == (tmp_path / ".env").resolve()
+    assert find_dotenv_file(tmp_path) == (tmp_path / ".env").resolve()
     with pytest.raises(SecretNotFoundError, match="does not exist"):
         find_dotenv_file(tmp_path / "sub" / "missing.txt")
 
@@ -158,8 +162,9 @@ def test_invalid_key_names_line(tmp_path: Path) -> None:
     path = write(tmp_path / ".env", "OK=1\nmy-key=sk-test-x\n")
     with pytest.raises(DotenvError) as info:
         Secret.from_dotenv(path).resolve()
-    assert "line 2" in str(info.value) and "my-key" in str(info.value)
-    assert "sk-test" not in str(info.value)
+    assert "line 2 is not KEY=VALUE" in str(info.value)
+    # The bad "key" is not quoted: a line without '=' (the second half of a wrapped value) would be a value.
+    assert "my-key" not in str(info.value) and "sk-test" not in str(info.value)
 
 
 def test_interpolation_off_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

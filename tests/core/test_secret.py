@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -169,7 +170,7 @@ def test_another_store_is_part_of_the_label_and_must_be_configured() -> None:
     [("team:x", "local"), ("local:x", "team"), ("team:x", "other")],
 )
 def test_two_different_stores_for_one_secret_is_an_error(name: str, store: str) -> None:
-    with pytest.raises(InvalidSecretError, match="names the store"):
+    with pytest.raises(InvalidSecretError, match="Two different stores were named"):
         Secret.from_name(name, store=store)
 
 
@@ -195,7 +196,7 @@ def test_a_store_object_is_read_instead_of_the_configured_one(tmp_path) -> None:
     assert source.label == "x"
     assert source.resolve() == {"TOKEN": "sk-test-other-store"}
     assert Secret.from_name("local:x", store=other).resolve() == {"TOKEN": "sk-test-other-store"}
-    with pytest.raises(InvalidSecretError, match="names the store"):
+    with pytest.raises(InvalidSecretError, match="Two different stores were named"):
         Secret.from_name("team:x", store=other)
     # A store object under another name labels the secret with it.
     team = LocalStore(tmp_path / "team-home", name="team")
@@ -203,3 +204,23 @@ def test_a_store_object_is_read_instead_of_the_configured_one(tmp_path) -> None:
     source = Secret.from_name("x", store=team)
     assert source.label == "team:x" and source.resolve() == {"TOKEN": "sk-test-team-store"}
     assert Secret.from_name("team:x", store=team).resolve() == {"TOKEN": "sk-test-team-store"}
+
+
+@pytest.mark.parametrize("store", [123, Path("/tmp/somewhere"), ""])
+def test_a_store_that_is_no_store_name_nor_store_is_a_clear_error(store: object) -> None:
+    with pytest.raises(InvalidSecretError, match="store"):
+        Secret.from_name("db", store=store)  # type: ignore[arg-type]
+
+
+def test_a_name_that_is_not_a_string_is_a_clear_error() -> None:
+    with pytest.raises(InvalidSecretError, match="must be a string"):
+        Secret.from_name(123)  # type: ignore[arg-type]
+
+
+def test_the_facade_shows_only_its_api() -> None:
+    import nbsecrets
+    from nbsecrets.core.errors import CancelledError
+
+    assert nbsecrets.CancelledError is CancelledError
+    assert all(not name.startswith("_") or name == "__version__" for name in dir(nbsecrets))
+    assert {"Any", "importlib", "annotations", "core"}.isdisjoint(dir(nbsecrets))

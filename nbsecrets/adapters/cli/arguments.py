@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, NoReturn, Sequence
 
+from ...core.store.base import one_store
 from ...core.suggestions import close_matches
+from .. import texts
 from . import commands
 from .console import EXIT_USAGE, PROG, hide_pairs, usage_failure
 from .run import run
@@ -56,9 +58,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     store, words = _take_store(parser, words)
     command = next((word for word in words if not word.startswith("-")), None)
     if command is not None and command not in subparsers:
-        suggestions = close_matches(command, subparsers)
-        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else f"; see {PROG} --help"
-        _fail(parser, f"unknown command {hide_pairs(command)!r}{hint}")
+        _fail(parser, texts.unknown_command(command, close_matches(command, subparsers), f"{PROG} --help"))
     if words[:1] and words[0] in RAW_COMMANDS:
         name, rest = words[0], words[1:]
         subparser = subparsers[name]
@@ -70,25 +70,20 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         handler = commands.create if name == "create" else commands.update
         return argparse.Namespace(handler=handler, parser=subparser, words=rest, store=store, command=name)
     args = parser.parse_args(words)
-    chosen = getattr(args, "store", None)
-    if store is not None and chosen is not None and chosen != store:
-        _fail(args.parser, f"two stores were named: {store!r} and {chosen!r}")
-    args.store = chosen or store
+    args.store = one_store(store, getattr(args, "store", None))
     return args
 
 
 def _take_store(parser: argparse.ArgumentParser, words: list[str]) -> tuple[str | None, list[str]]:
     """`--store NAME` before the command (argparse would not let it reach a raw command's words)."""
     store = None
-    while words and words[0].startswith("--store"):
-        option, has_value, value = words[0].partition("=")
-        if option != "--store":
-            break
+    while words and words[0].partition("=")[0] == "--store":
+        _, has_value, value = words[0].partition("=")
         if not has_value:
             if len(words) < 2 or words[1].startswith("-"):
                 _fail(parser, "argument --store: expected a store's name")
             value, words = words[1], words[1:]
-        store, words = value, words[1:]
+        store, words = one_store(store, value), words[1:]
     return store, words
 
 
@@ -106,9 +101,7 @@ def _store_among(parser: argparse.ArgumentParser, words: list[str], store: str |
             if position >= len(words) or words[position].startswith("-"):
                 _fail(parser, "argument --store: expected a store's name")
             value, position = words[position], position + 1
-        if store is not None and value != store:
-            _fail(parser, f"two stores were named: {store!r} and {value!r}")
-        store = value
+        store = one_store(store, value)
     return kept, store
 
 

@@ -9,6 +9,7 @@ from ...core.assignments import create_secret, parse_write, update_secret
 from ...core.deletion import delete_secret
 from ...core.errors import CancelledError, NbSecretsError
 from ...core.store import get_store, reference, split_reference
+from ...core.store.base import one_store
 from ...core.store.base import SecretInfo
 from .. import texts
 from . import console
@@ -45,13 +46,9 @@ def list_secrets(args: argparse.Namespace) -> int:
 
 
 def _named(args: argparse.Namespace) -> tuple[str | None, str]:
-    """[STORE:]NAME, with --store for a bare NAME (a name holding '=' is refused without being echoed)."""
-    if "=" in args.name:
-        raise console.UsageError(f"NAME cannot hold '=', e.g. nbsecrets {args.command} openai")
+    """[STORE:]NAME, with --store for a bare NAME."""
     named, name = split_reference(args.name)
-    if named is not None and args.store is not None and named != args.store:
-        raise console.UsageError(f"two stores were named: {named!r} and {args.store!r}")
-    return named or args.store, name
+    return one_store(named, args.store), name
 
 
 def show(args: argparse.Namespace) -> int:
@@ -98,7 +95,7 @@ def _confirm_delete(info: SecretInfo) -> bool:
 
 
 def rotate_key(args: argparse.Namespace) -> int:
-    from ...core.store.files import shown_path
+    from ...core.display import shown_path
     from ...core.store.keys import key_dir
     from ...core.store.local import LocalStore
 

@@ -10,13 +10,13 @@ import argparse
 import re
 import sys
 from ...core.masking import get_masker
-from ...core.rules import KEY_PATTERN
 from ..texts import PROG, error_line, warning_line
 
 EXIT_USAGE = 2
 
-_PAIR = re.compile(rf"\b({KEY_PATTERN.pattern})=.*")
-"""A KEY= and everything after it: where a quoted value with spaces ends cannot be told from a message."""
+_PAIR = re.compile(r"([^\s'\"=]*)=.*")
+"""A word's first `=` and everything after it: which word held a value, and where a quoted value
+with spaces ends, cannot be told from a message (a bad key such as `1A=` is hidden too)."""
 
 __all__ = ["EXIT_USAGE", "PROG", "UsageError", "hide_pairs", "say", "usage_failure"]
 

@@ -29,7 +29,8 @@ from ...core.masking import get_masker, mask
 from ...core.source_spec import USAGE as SOURCES_USAGE
 from ...core.source_spec import parse_sources
 from ...core.store import get_store, reference, split_reference
-from ...core.store.base import SecretInfo
+from ...core.store.base import SecretInfo, canonical, one_store
+from ...core.display import shown
 from ...core.suggestions import close_matches
 from .. import texts
 
@@ -107,11 +108,13 @@ def _options(
             chosen[option] = value
         elif word in flags:
             chosen[word] = True
+        elif option in flags:
+            raise SecretMagicError(f"{option} takes no value.")
         elif word.startswith("-"):
             known = [*flags, *values]
             near = close_matches(option, known)
             hint = f" Did you mean {' or '.join(near)}?" if near else (f" It takes: {', '.join(known)}." if known else "")
-            raise SecretMagicError(f"%secret {command} has no option {option!r}.{hint}")
+            raise SecretMagicError(f"%secret {command} has no option {shown(option)!r}.{hint}")
         else:
             plain.append(word)
     return plain, chosen
@@ -129,9 +132,12 @@ class SecretMagics(Magics):
             print(SECRET_USAGE)
             return
         command, args = words[0], words[1:]
+        if {"-h", "--help"} & set(args):
+            print(SECRET_USAGE)
+            return
         handler: Callable[[list[str]], None] | None = getattr(self, f"_cmd_{command}", None)
         if handler is None:
-            raise SecretMagicError(texts.unknown_command(command, close_matches(command, _subcommands()), texts.MAGIC))
+            raise SecretMagicError(texts.unknown_command(command, close_matches(command, _subcommands()), f"{texts.MAGIC} help"))
         try:
             handler(args)
         except NbSecretsError as exc:
@@ -233,10 +239,7 @@ class SecretMagics(Magics):
         if len(plain) != 1:
             raise SecretMagicError(f"Name one secret, e.g. %secret {command} openai-keys.")
         named, name = split_reference(plain[0])
-        store = options.get("--store")
-        if named is not None and store is not None and named != store:
-            raise SecretMagicError(f"Two stores were named: {named!r} and {store!r}.")
-        return named or store, name, options
+        return one_store(named, options.get("--store")), name, options
 
     def _cmd_show(self, args: list[str]) -> None:
         store, name, options = self._named("show", args, flags=("--json",))
@@ -263,7 +266,7 @@ class SecretMagics(Magics):
 
     def _cmd_unload(self, args: list[str]) -> None:
         known = environment.session.sources()
-        unknown = [name for name in args if name not in known]
+        unknown = [name for name in args if canonical(name) not in known]
         if unknown:
             raise SecretMagicError(texts.not_loaded(unknown, known))
         print(texts.unloaded(environment.unload(*args)))

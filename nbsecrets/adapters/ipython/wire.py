@@ -224,8 +224,6 @@ def _mask_mapping(value: dict, mask_item: Any) -> Any:
     return value if all(items[key] is value[key] for key in value) else items
 
 
-
-
 def withhold_content(msg_type: Any, content: Any) -> Any:
     """``content`` with each user field replaced by :data:`WITHHELD`, protocol fields kept.
 

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping, NamedTuple, Protocol, runtime_checkable
 
 from ..errors import InvalidSecretError
 from ..registry import registry
+from ..display import shown
 from ..rules import check_name
 
 LOCAL = "local"
@@ -113,13 +114,35 @@ def split_reference(text: str) -> tuple[str | None, str]:
 
     ':' is not allowed in secret names, so the first one always ends the store's name.
     """
+    if not isinstance(text, str):
+        check_name(text)  # the error for a name that is not a string
     store, colon, name = text.partition(":")
     if not colon:
         return None, check_name(text)
-    if not store:
-        raise InvalidSecretError(f"{text!r}: name the store before ':' (e.g. local:NAME), or leave out the ':'.")
-    check_name(store, what="store name")
-    return store, check_name(name)
+    if not store or not name:
+        raise InvalidSecretError(
+            f"{shown(text)!r}: write STORE:NAME with both parts (e.g. local:openai), or NAME alone for the local vault."
+        )
+    return check_name(store, what="store name"), check_name(name)
+
+
+def one_store(*named: str | None) -> str | None:
+    """The store named (by `--store`, `STORE:NAME`, `store=`), which must be the same each time it is named."""
+    chosen: str | None = None
+    for name in named:
+        if name is None:
+            continue
+        check_name(name, what="store name")
+        if chosen is not None and name != chosen:
+            raise InvalidSecretError(f"Two different stores were named, {chosen!r} and {name!r}: name one.")
+        chosen = name
+    return chosen
+
+
+def canonical(label: str) -> str:
+    """How a loaded source is labelled: `local:NAME` is `NAME`, every other label as it is."""
+    store, colon, name = label.partition(":")
+    return name if colon and store == LOCAL and name else label
 
 
 def register_secrets(env: Mapping[str, str], settings: Iterable[str]) -> None:

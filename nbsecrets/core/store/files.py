@@ -10,15 +10,6 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
-def shown_path(path: Path) -> str:
-    """A path as messages show it: under the home folder as `~/...`, so a notebook that saves the
-    message does not save where the user's home is."""
-    try:
-        return "~/" + str(path.relative_to(Path.home()))
-    except ValueError:
-        return str(path)
-
-
 def ensure_private_dir(path: Path) -> None:
     """Create `path` (and parents) with mode 0700 for the parts it creates."""
     if path.is_dir():

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KeyUnavailableError, warn
-from .files import ensure_private_dir, fsync_dir, replace_private, shown_path
+from ..display import shown_path
+from .files import ensure_private_dir, fsync_dir, replace_private
 
 KEY_SOURCES = ("passphrase", "keyring", "file")
 KEYRING_SERVICE = "nbsecrets"

@@ -15,6 +15,7 @@ import threading
 from typing import Any, Mapping, NamedTuple
 
 from ..errors import InvalidSecretError, SecretNotFoundError
+from ..rules import check_name
 from ..suggestions import close_matches
 from .base import LOCAL, SecretStore
 
@@ -62,6 +63,7 @@ def get_store(name: str | None = None) -> SecretStore:
             f"get_store() takes a store's name such as 'local', not a {type(name).__name__}; "
             "a vault in a folder of your choice is nbsecrets.LocalStore(folder)."
         )
+    check_name(name, what="store name")
     stores = configured_stores()
     config = stores.get(name)
     if config is None:

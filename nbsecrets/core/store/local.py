@@ -24,7 +24,8 @@ from ..rules import check_env, check_keys, check_name, check_settings
 from ..suggestions import close_matches
 from . import keys
 from .base import LOCAL, SecretInfo, StoredSecret, register_secrets
-from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, shown_path, temp_name
+from ..display import shown_path
+from .files import FILE_MODE, ensure_private_dir, is_temp_of, replace_private, temp_name
 from .table import IndexRecord, Table, TableFormatError
 from .vault_file import FormatError, decrypt, encrypt, read_header
 
@@ -232,7 +233,11 @@ class LocalStore:
 
     def _not_found(self, name: str, table: Table | None) -> SecretNotFoundError:
         known = table.names() if table is not None else []
-        return SecretNotFoundError(f"Secret {name!r} not found.", name=name, suggestions=close_matches(name, known))
+        return SecretNotFoundError(
+            f"Secret {name!r} not found in the {self.name} store; list shows the stored secrets.",
+            name=name,
+            suggestions=close_matches(name, known),
+        )
 
     def _corrupt(self, reason: str) -> VaultCorruptError:
         backup = (

@@ -347,7 +347,7 @@ def test_bad_names_and_keys_give_the_rules_message(nbs: Callable[..., Result]) -
 
 
 def test_a_value_typed_in_the_name_slot_is_not_echoed(nbs: Callable[..., Result]) -> None:
-    # create's words are the core's (an InvalidSecretError, exit 1); show/delete's NAME is argparse's (exit 2).
+    # Every NAME goes through the core's reference check: an InvalidSecretError, exit 1, the value hidden.
     for argv in (["create", f"API_KEY={FAKE}", "B=-"], ["update", f"API_KEY={FAKE}", "B=-"]):
         result = nbs(*argv, stdin=OTHER)
         assert result.code == 1
@@ -357,9 +357,8 @@ def test_a_value_typed_in_the_name_slot_is_not_echoed(nbs: Callable[..., Result]
         assert_clean(result, FAKE, OTHER)
     for argv in (["show", f"API_KEY={FAKE}"], ["delete", f"API_KEY={FAKE}"], ["delete", f"API_KEY={FAKE}", "-y"]):
         result = nbs(*argv, stdin=OTHER)
-        assert result.code == 2
-        assert result.err.startswith(f"usage: nbsecrets {argv[0]}")
-        assert f"nbsecrets {argv[0]}: error: NAME cannot hold '='" in result.err
+        assert result.code == 1
+        assert error_line(result) == "nbsecrets: error: Invalid secret name 'API_KEY=...': use 1-64 characters of letters, digits, '.', '_' and '-'."
         assert_clean(result, FAKE, OTHER)
     assert get_store().list() == []
 
@@ -432,7 +431,7 @@ def test_show_a_missing_secret_suggests_close_names(nbs: Callable[..., Result]) 
     get_store().create("openai", {"API_KEY": FAKE})
     result = nbs("show", "opena")
     assert result.code == 1
-    assert error_line(result) == "nbsecrets: error: Secret 'opena' not found. Did you mean: 'openai'?"
+    assert error_line(result) == "nbsecrets: error: Secret 'opena' not found in the local store; list shows the stored secrets. Did you mean: 'openai'?"
 
 
 def test_list_and_show_json_from_the_real_command() -> None:
@@ -463,7 +462,7 @@ def test_update_merges_into_the_secret(nbs: Callable[..., Result], prompts: Prom
 def test_update_of_a_missing_secret_fails_before_prompting(nbs: Callable[..., Result], prompts: Prompts) -> None:
     result = nbs("update", "nope", "API_KEY")
     assert result.code == 1
-    assert error_line(result) == "nbsecrets: error: Secret 'nope' not found."
+    assert error_line(result) == "nbsecrets: error: Secret 'nope' not found in the local store; list shows the stored secrets."
     assert prompts.asked == []
 
 
@@ -522,7 +521,7 @@ def test_delete_allow_missing(nbs: Callable[..., Result]) -> None:
     assert missing.out.strip() == "No secret named 'nope'; nothing deleted."
     strict = nbs("delete", "nope", "-y")
     assert strict.code == 1
-    assert error_line(strict) == "nbsecrets: error: Secret 'nope' not found."
+    assert error_line(strict) == "nbsecrets: error: Secret 'nope' not found in the local store; list shows the stored secrets."
 
 
 # -- rotate-key -------------------------------------------------------------------
@@ -583,7 +582,7 @@ def test_run_reports_a_missing_source_and_runs_nothing(nbs: Callable[..., Result
     marker = tmp_path / "ran"
     result = nbs("run", "nope", "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')")
     assert result.code == 1
-    assert error_line(result) == "nbsecrets: error: Secret 'nope' not found."
+    assert error_line(result) == "nbsecrets: error: Secret 'nope' not found in the local store; list shows the stored secrets."
     assert not marker.exists()
 
 
@@ -672,8 +671,7 @@ def test_usage_errors_exit_2(nbs: Callable[..., Result], argv: list[str]) -> Non
     [
         (["create"], "Name the secret first, e.g. create openai OPENAI_API_KEY."),
         (["update"], "Name the secret first, e.g. update openai OPENAI_API_KEY."),
-        (["create", "x"], "Nothing to store: give KEY, KEY=-, KEY=$VAR, KEY=VALUE, --from-dotenv PATH, "
-                          "--from-json PATH or --template T."),
+        (["create", "x"], "Nothing to store: give KEY, KEY=VALUE, --from-dotenv PATH, --from-json PATH or --template T."),
         (["create", "x", "--bogus"], "Unknown option '--bogus' for create."),
         (["create", "x", "A", "--setting"], "--setting needs KEY[,KEY...]."),
         (["update", "x", "A", "--force"], "--force is only for create (update never replaces a whole secret)."),
@@ -841,12 +839,18 @@ def test_two_different_stores_named_are_refused(nbs: Callable[..., Result]) -> N
     get_store().create("db", {"API_KEY": FAKE})
     for argv in (["show", "local:db", "--store", "nope"], ["--store", "nope", "delete", "local:db", "-y"]):
         result = nbs(*argv)
-        assert result.code == 2
-        assert f"nbsecrets {argv[argv.index('local:db') - 1]}: error: two stores were named" in result.err
+        assert result.code == 1
+        assert error_line(result) in (
+            "nbsecrets: error: Two different stores were named, 'local' and 'nope': name one.",
+            "nbsecrets: error: Two different stores were named, 'nope' and 'local': name one.",
+        )
     for argv in (["create", "local:x", f"A={NEW}", "--store", "nope"], ["--store", "nope", "update", "local:db", f"A={NEW}"]):
         result = nbs(*argv)
         assert result.code == 1
-        assert error_line(result) == "nbsecrets: error: Two stores were named: 'local' and 'nope'."
+        assert error_line(result) in (
+            "nbsecrets: error: Two different stores were named, 'local' and 'nope': name one.",
+            "nbsecrets: error: Two different stores were named, 'nope' and 'local': name one.",
+        )
         assert_clean(result, NEW)
     assert not get_store().exists("x") and get_store().get("db") == {"API_KEY": FAKE}
 
@@ -874,7 +878,7 @@ def test_local_prefix_names_the_same_secret(nbs: Callable[..., Result]) -> None:
     assert (deleted.code, deleted.out) == (0, "Deleted secret 'db'.\n")
     assert not get_store().exists("db")
     missing = nbs("show", "local:db")
-    assert (missing.code, error_line(missing)) == (1, "nbsecrets: error: Secret 'db' not found.")
+    assert (missing.code, error_line(missing)) == (1, "nbsecrets: error: Secret 'db' not found in the local store; list shows the stored secrets.")
     for result in (created, updated, refused, deleted, missing):
         assert_clean(result, FAKE, OTHER, NEW)
 
@@ -895,7 +899,7 @@ def test_a_mistyped_command_gets_usage_and_a_suggestion(
     assert result.code == 2
     usage, *rest = result.err.splitlines()
     assert usage.startswith("usage: nbsecrets ")
-    assert rest == [f"nbsecrets: error: unknown command '{typed}'; did you mean {meant}?"]
+    assert rest == [f"nbsecrets: error: Unknown command '{typed}'. Did you mean: {meant}? See: nbsecrets --help"]
     assert result.out == ""
     assert get_store().exists("db")
 
@@ -905,8 +909,8 @@ def test_a_far_word_gets_no_suggestion(nbs: Callable[..., Result]) -> None:
     assert result.code == 2
     usage, *rest = result.err.splitlines()
     assert usage.startswith("usage: nbsecrets ")
-    assert rest == ["nbsecrets: error: unknown command 'frobnicate'; see nbsecrets --help"]
-    assert "did you mean" not in result.err
+    assert rest == ["nbsecrets: error: Unknown command 'frobnicate'. See: nbsecrets --help"]
+    assert "did you mean" not in result.err.lower()
 
 
 @pytest.mark.parametrize(
@@ -915,7 +919,7 @@ def test_a_far_word_gets_no_suggestion(nbs: Callable[..., Result]) -> None:
 def test_a_value_typed_as_the_command_word_is_not_echoed(nbs: Callable[..., Result], argv: list[str]) -> None:
     result = nbs(*argv)
     assert result.code == 2
-    assert result.err.splitlines()[-1] == "nbsecrets: error: unknown command 'API_KEY=...'; see nbsecrets --help"
+    assert result.err.splitlines()[-1] == "nbsecrets: error: Unknown command 'API_KEY=...'. See: nbsecrets --help"
     assert_clean(result, FAKE)
     assert get_store().list() == []
 
@@ -936,7 +940,7 @@ def test_a_value_holding_a_space_or_quote_is_not_echoed_either(nbs: Callable[...
 def test_a_value_typed_as_the_command_word_is_not_echoed_by_the_real_command() -> None:
     result = cli(f"OPENAI_API_KEY={FAKE}")
     assert result.returncode == 2
-    assert "unknown command 'OPENAI_API_KEY=...'" in result.stderr
+    assert "Unknown command 'OPENAI_API_KEY=...'" in result.stderr
     assert_clean(result, FAKE)
 
 
@@ -1098,3 +1102,20 @@ def test_the_key_file_warning_shows_the_default_key_folder_under_home_as_tilde(
         assert absolute not in result.stdout + result.stderr
     assert_one_line_warnings(result.stderr)
     assert_clean(result, FAKE)
+
+
+LEAK = "sk-test-typed-in-the-wrong-place"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[f"--store=X={LEAK}", "list"], ["list", "--store", f"X={LEAK}"], ["show", "db", f"--store=X={LEAK}"],
+     ["create", "db", "A", f"--store=X={LEAK}"], ["run", f"--store=X={LEAK}", "db", "--", "true"],
+     ["list", f"1A={LEAK}"], [f"1A={LEAK}"], ["show", "db", f"2PASS={LEAK}"], ["create", "db", "--template", f"X={LEAK}"],
+     ["create", "db", f"--from-json=X={LEAK}"], ["run", f"--dotenv=./X={LEAK}", "--", "true"]],
+)
+def test_a_value_typed_in_any_wrong_place_is_not_echoed(nbs: Callable[..., Result], argv: list[str]) -> None:
+    result = nbs(*argv)
+    assert result.code in (1, 2)
+    assert_clean(result, LEAK)
+    assert get_store().list() == []

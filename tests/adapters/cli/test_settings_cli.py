@@ -169,7 +169,7 @@ def test_list_and_show_mark_settings_in_text_and_json(nbs) -> None:
     assert lines[2].split()[:3] == ["plain", "API_KEY", "-"]
     shown = nbs("show", "db")
     assert shown.out == secret_details(get_store().info("db")) + "\n"
-    assert "Keys:     PGHOST, PGPASSWORD" in shown.out and "Settings: PGHOST  (never masked)" in shown.out
+    assert "Keys:     PGHOST, PGPASSWORD" in shown.out and "Settings: PGHOST  (not masked)" in shown.out
     assert "Secrets:  PGPASSWORD" in shown.out.splitlines()
     assert "Settings: -" in nbs("show", "plain").out
     as_json = json.loads(nbs("show", "db", "--json").out)

@@ -97,10 +97,10 @@ def result(run: NotebookRun, tag: str):
 @pytest.mark.parametrize(
     "tag, message",
     [
-        ("fail-show", "Secret 'nope' not found."),
+        ("fail-show", "Secret 'nope' not found in the local store; list shows the stored secrets."),
         ("fail-lsit", "Unknown command 'lsit'. Did you mean: list? See: %secret help"),
         ("fail-empty", EMPTY_REFUSED),
-        ("fail-load", "Secret 'nope' not found."),
+        ("fail-load", "Secret 'nope' not found in the local store; list shows the stored secrets."),
         ("fail-prompt", NO_STDIN),
     ],
 )

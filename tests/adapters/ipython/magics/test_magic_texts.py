@@ -87,7 +87,7 @@ def test_an_unknown_store_is_an_error_naming_the_configured_stores(ip, line: str
 
 
 def test_two_different_stores_named_is_an_error(ip) -> None:
-    assert failure(ip, "show local:db --store other") == "Two stores were named: 'local' and 'other'."
+    assert failure(ip, "show local:db --store other") == "Two different stores were named, 'local' and 'other': name one."
 
 
 # -- suggestions ------------------------------------------------------------------
@@ -271,3 +271,44 @@ def test_an_inline_value_warns_about_ipythons_history_outside_a_kernel(ip, capsy
     assert "notebook" not in err
     assert "TOKEN=$VAR" in err
     assert FAKE not in out + err
+
+
+# -- nothing typed in the wrong place comes back; loading and unloading by either name ---------------
+
+
+LEAK = "sk-test-typed-in-the-wrong-place"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [f"list --store=X={LEAK}", f"show db --store X={LEAK}", f"create db A --store=X={LEAK}",
+     f"create db --template X={LEAK}", f"create db --from-json=X={LEAK}", f"list --json={LEAK}",
+     f"X={LEAK}", f"list --bogus={LEAK}", f"unload X={LEAK}", f"load --dict {LEAK}", f"load --bogus={LEAK}"],
+)
+def test_a_value_typed_in_the_wrong_place_is_not_echoed(ip, capsys, line: str) -> None:
+    message = failure(ip, line)
+    assert LEAK not in message and LEAK not in capsys.readouterr().out
+
+
+def test_key_dash_in_a_notebook_is_refused_not_stored_as_a_dash(ip) -> None:
+    """A notebook has no stdin: `KEY=-` would otherwise store the one character "-"."""
+    message = failure(ip, "create s A=-")
+    assert message.startswith("A=- reads standard input, which is not available here")
+    assert not get_store().exists("s")
+
+
+def test_unload_takes_the_name_load_took(ip, capsys) -> None:
+    get_store().create("db", {"NBS_TEXTS_KEY": FAKE})
+    run(ip, "load local:db")
+    run(ip, "unload local:db")
+    assert "NBS_TEXTS_KEY" not in os.environ
+    assert "Restored NBS_TEXTS_KEY." in capsys.readouterr().out
+
+
+def test_help_after_a_subcommand_shows_the_usage(ip, capsys) -> None:
+    run(ip, "list --help")
+    assert "%secret create [STORE:]NAME" in capsys.readouterr().out
+
+
+def test_a_flag_given_a_value_says_it_takes_none(ip) -> None:
+    assert failure(ip, "list --json=yes") == "--json takes no value."

@@ -1,0 +1,30 @@
+"""How messages quote what a user gave: never a value, and paths as the user would write them.
+
+A `KEY=VALUE` typed where a name, a path or a command goes must not come
+back in an error with its value, and a path under the home folder is shown
+as `~/...`, so a notebook that keeps the message does not keep where the
+user's home is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def shown(text: str) -> str:
+    """A word as an error may quote it: cut at its first `=`, and short."""
+    if "=" in text:
+        text = text.partition("=")[0] + "=..."
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message shows it: `~/...` under the home folder, and never past an `=`."""
+    text = str(path)
+    if "=" in text:
+        return shown(text)
+    try:
+        return "~/" + str(Path(text).relative_to(Path.home()))
+    except ValueError:
+        return text
