@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, NamedTuple, Sequence, Tuple, Union
 
@@ -30,8 +29,7 @@ if TYPE_CHECKING:
     from .store.base import SecretInfo, SecretStore
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """The keys a service's client library reads, in prompt order, and which of them are settings."""
 
     keys: tuple[str, ...]
@@ -104,8 +102,7 @@ class Suppliers(NamedTuple):
     on_inline: Callable[[list[str]], None] | None = None
 
 
-@dataclass(frozen=True)
-class WriteRequest:
+class WriteRequest(NamedTuple):
     """What a create/update command asks for, before any value is read.
 
     `settings` come from templates and `--setting`, less any key named with

@@ -25,6 +25,11 @@ from .matcher import Matcher, cover
 FLUSH_MASK_MIN = 4
 """A kept tail this long is masked on flush; shorter, it is too generic to hide."""
 
+LOOKBEHIND = 16
+"""Characters already written that stay in the state: whether a match may start where a new chunk
+begins depends on what precedes it (a credential prefix inside a word, an escape before it), and a
+chunk must be masked as the same text sent whole would be."""
+
 
 class StreamMasker:
     """The masking state of one output stream (e.g. one cell's stdout).
@@ -59,7 +64,8 @@ class StreamMasker:
             matcher = self._matcher()
             if not self._context and not matcher.active:
                 return text
-            return self._advance(matcher, self._context + text, final=False)
+            out = self._advance(matcher, self._context + text, final=False)
+            return text if out == text else out  # unchanged: the caller's own object back
 
     def flush(self) -> str:
         """Write out what is kept back (masked if it could be a secret's start); keep matching state."""
@@ -74,10 +80,11 @@ class StreamMasker:
         hold = held[0] if held is not None else len(buf)
         # A match inside the held suffix may yet be outgrown by a longer one: it waits.
         matches = [m for m in matcher.find_all(buf) if m[1] > written and (final or m[0] < hold)]
-        if not matches and hold == len(buf) and written == 0:
-            # Fast path: nothing secret, nothing to keep; the caller's object back.
-            self._context, self._last = "", None
-            return buf
+        if not matches and hold == len(buf):
+            # Fast path: nothing secret, nothing to keep but what precedes the next chunk.
+            self._context = buf[-LOOKBEHIND:]
+            self._written, self._last = len(self._context), None
+            return buf[written:] if written else buf
 
         limit = len(buf) if final else hold
         regions, resume = cover(matches, frontier=written, hold=None if final else hold)
@@ -112,7 +119,7 @@ class StreamMasker:
 
         # Keep only what a future match can start in: the held suffix, and a
         # match whose naming was left open.
-        keep = hold if resume is None else min(hold, resume)
+        keep = max(0, (hold if resume is None else min(hold, resume)) - LOOKBEHIND)
         self._context = buf[keep:]
         self._written = pos - keep
         self._last = last

@@ -293,3 +293,18 @@ def test_trailing_long_false_prefix_is_masked_by_the_last_flush(masker: Masker) 
     stream = masker.stream()
     assert stream.feed("almost sk-test-9d") == "almost "
     assert stream.flush() == "[masked:API_KEY]"
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [["s", "sk-tes", "sk-test-abcde", "0000\n"], ["ss", "k-tessk-test-abcde0000\n"], ["x", "sk-test-abcde0000\n"],
+     ["xyz", "sk-proj-", "abcdefghijklmnop\n"]],
+)
+def test_a_chunk_is_masked_as_the_whole_text_is(chunks: list[str]) -> None:
+    """Whether a credential may start where a chunk begins depends on the character before it
+    (not inside a word): the stream keeps what precedes each chunk, so cutting changes nothing."""
+    reg = SecretRegistry()
+    reg.add("sk-test-unrelated-0123456789", "OTHER")  # something registered: the stream is active
+    masker = Masker(reg)
+    whole = "".join(chunks)
+    assert run(masker.stream(), chunks) == masker.mask(whole)
