@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screens import longest_common_run, terminal  # noqa: F401 (re-exported for the tests)
+from screens import terminal
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

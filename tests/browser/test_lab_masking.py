@@ -16,10 +16,10 @@ from lab_browser import (
     MIN_RUN,
     SECRET,
     LabRun,
-    longest_common_run,
     output_texts,
     rendered,
 )
+from screens import longest_common_run
 
 
 def _assert_hidden(text: str, where: str) -> None:

@@ -30,3 +30,15 @@ def plain_run(kernel_workdir: Path) -> NotebookRun:
 def no_capture_run(kernel_workdir: Path) -> NotebookRun:
     """A kernel with fd capture off (as ipykernel does under pytest, or when configured)."""
     return run_notebook(leak_notebook.no_capture_cells(), kernel_workdir / "no-capture", "nocapture", False)
+
+
+@pytest.fixture(scope="module")
+def masked(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
+    """The module's notebook run with nbsecrets (each module defines `runs`: the pair it needs)."""
+    return runs[0]
+
+
+@pytest.fixture(scope="module")
+def plain(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
+    """The same notebook run without nbsecrets."""
+    return runs[1]

@@ -107,15 +107,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[NotebookRun, Noteboo
     return run_pair(tmp_path_factory, "patterns", cells(True), cells(False))
 
 
-@pytest.fixture(scope="module")
-def masked(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[0]
-
-
-@pytest.fixture(scope="module")
-def plain(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[1]
-
 
 def _middles(run: NotebookRun, marker: str) -> list[str]:
     pattern = re.compile(rf"@@{marker}\s(.*?)\s{marker}@@", re.S)

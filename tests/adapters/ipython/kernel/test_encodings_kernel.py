@@ -150,15 +150,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[NotebookRun, Noteboo
     return run_pair(tmp_path_factory, "encodings", masked_cells, plain_cells)
 
 
-@pytest.fixture(scope="module")
-def masked(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[0]
-
-
-@pytest.fixture(scope="module")
-def plain(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[1]
-
 
 def test_forms_are_really_encodings() -> None:
     """Each form differs from the value and from the leak suite's forms: exact matching cannot catch it."""

@@ -140,15 +140,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[NotebookRun, Noteboo
     return run_pair(tmp_path_factory, "fragments", masked_cells, plain_cells)
 
 
-@pytest.fixture(scope="module")
-def masked(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[0]
-
-
-@pytest.fixture(scope="module")
-def plain(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[1]
-
 
 def test_configure_masking_takes_a_fragment_length(masked: NotebookRun) -> None:
     assert error_outputs(masked, "configure") == []

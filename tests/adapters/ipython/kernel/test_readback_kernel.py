@@ -167,15 +167,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[NotebookRun, Noteboo
     return run_pair(tmp_path_factory, "readback", masked_cells, plain_cells)
 
 
-@pytest.fixture(scope="module")
-def masked(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[0]
-
-
-@pytest.fixture(scope="module")
-def plain(runs: tuple[NotebookRun, NotebookRun]) -> NotebookRun:
-    return runs[1]
-
 
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_plain_kernel_shows_the_secret_once_rendered(case: Case, plain: NotebookRun) -> None:
