@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from prompts import Asker
 
 from nbsecrets import AlreadyExistsError, InvalidSecretError, NbSecretsError, SecretNotFoundError, get_store
 from nbsecrets.core.assignments import (
@@ -31,16 +32,6 @@ from nbsecrets.core.assignments import (
 from nbsecrets.core.store.local import LocalStore
 
 
-class Asker:
-    """A hidden prompt that answers from a dict and records what it was asked."""
-
-    def __init__(self, **answers: str) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, key: str) -> str:
-        self.asked.append(key)
-        return self.answers[key]
 
 
 def gathered(command: str, words: list[str], **suppliers) -> dict[str, str]:

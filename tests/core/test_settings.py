@@ -12,6 +12,7 @@ import os
 import uuid
 
 import pytest
+from prompts import Asker
 
 from nbsecrets import InvalidSecretError, Secret, SecretNotFoundError, get_store, load, unload, with_secrets
 from nbsecrets.core.assignments import (
@@ -40,14 +41,6 @@ def masked(value: str) -> bool:
     return value not in get_masker().mask(f"<{value}>")
 
 
-class Asker:
-    def __init__(self, **answers: str) -> None:
-        self.answers = answers
-        self.asked: list[str] = []
-
-    def __call__(self, key: str) -> str:
-        self.asked.append(key)
-        return self.answers[key]
 
 
 @pytest.fixture(autouse=True)

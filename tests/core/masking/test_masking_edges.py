@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from stream_feed import feed_all
+
 from nbsecrets.core.masking import MaskConfig, Masker
 from nbsecrets.core.registry import SecretRegistry
 
@@ -21,14 +23,7 @@ def masker_for(*values: str, **config: object) -> Masker:
 
 
 def fed(masker: Masker, chunks: list[str], flush_between: bool = False) -> str:
-    stream = masker.stream()
-    out = []
-    for chunk in chunks:
-        out.append(stream.feed(chunk))
-        if flush_between:
-            out.append(stream.flush())
-    out.append(stream.flush())
-    return "".join(out)
+    return feed_all(masker.stream(), chunks, flush_between)
 
 
 def test_a_lone_surrogate_in_stream_text_is_passed_through() -> None:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nbsecrets.core.masking import MaskConfig, Masker, StreamMasker
+from stream_feed import feed_all as run
+
+from nbsecrets.core.masking import MaskConfig, Masker
 from nbsecrets.core.masking import matcher as matcher_module
 from nbsecrets.core.registry import SecretRegistry
 
@@ -31,15 +33,6 @@ def masker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> M
     # Registered values only: credential shapes in streams are tested on their own.
     return Masker(reg, MaskConfig(patterns=False))
 
-
-def run(stream: StreamMasker, chunks: list[str], flush_between: bool = False) -> str:
-    out = []
-    for chunk in chunks:
-        out.append(stream.feed(chunk))
-        if flush_between:
-            out.append(stream.flush())
-    out.append(stream.flush())
-    return "".join(out)
 
 
 TEXTS = [

@@ -204,23 +204,27 @@ def strings_in(obj: Any) -> Iterator[str]:
             stack.extend(item)
 
 
-def joined_streams(nb: Any) -> list[str]:
-    """Adjacent stream outputs of one name joined, as JupyterLab does before saving."""
+def joined_cell_streams(cell: Any) -> list[str]:
+    """One cell's adjacent stream outputs of one name joined, as JupyterLab does before saving."""
     joined: list[str] = []
-    for cell in nb.cells:
-        last_name, parts = None, []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == last_name:
-                parts.append(output["text"])
-                continue
-            if parts:
-                joined.append("".join(parts))
-            parts, last_name = [], None
-            if output.get("output_type") == "stream":
-                last_name, parts = output["name"], [output["text"]]
+    last_name, parts = None, []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == last_name:
+            parts.append(output["text"])
+            continue
         if parts:
             joined.append("".join(parts))
+        parts, last_name = [], None
+        if output.get("output_type") == "stream":
+            last_name, parts = output["name"], [output["text"]]
+    if parts:
+        joined.append("".join(parts))
     return joined
+
+
+def joined_streams(nb: Any) -> list[str]:
+    """Every cell's joined streams (see `joined_cell_streams`)."""
+    return [text for cell in nb.cells for text in joined_cell_streams(cell)]
 
 
 def output_texts(run: NotebookRun) -> list[str]:

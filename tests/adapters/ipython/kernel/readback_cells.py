@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from kernel_run import NotebookRun, code, leak_forms, output_texts, run_notebook, strings_in
+from kernel_run import NotebookRun, code, joined_cell_streams, leak_forms, output_texts, run_notebook, strings_in
 from screens import ANSI, terminal
 
 FRAGMENT = 12
@@ -245,16 +245,7 @@ def cell_units(run: NotebookRun, tag: str) -> list[str]:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             texts.append("\n".join(output.get("traceback", [])))
-    last_name, parts = None, []
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == last_name:
-            parts.append(output["text"])
-            continue
-        if parts:
-            texts.append("".join(parts))
-        last_name, parts = (output["name"], [output["text"]]) if output.get("output_type") == "stream" else (None, [])
-    if parts:
-        texts.append("".join(parts))
+    texts.extend(joined_cell_streams(cell))
     texts.extend(strings_in(run.reply(tag).get("content", {})))
     return texts
 

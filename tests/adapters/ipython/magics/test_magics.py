@@ -18,19 +18,6 @@ from nbsecrets.core.registry import registry
 FAKE = "sk-test-magic-0123456789"
 
 
-@pytest.fixture
-def prompts(monkeypatch: pytest.MonkeyPatch):
-    """Answers hidden prompts from a dict and records which keys were asked for."""
-    asked: list[str] = []
-    answers: dict[str, str] = {}
-
-    def fake_getpass(prompt: str = "") -> str:
-        key = prompt.rstrip(": ")
-        asked.append(key)
-        return answers[key]
-
-    monkeypatch.setattr(getpass, "getpass", fake_getpass)
-    return asked, answers
 
 
 def run(ip, line: str) -> None:

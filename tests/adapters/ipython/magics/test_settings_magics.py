@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import uuid
 
@@ -25,18 +24,6 @@ def secret_value() -> str:
     return f"sk-test-{uuid.uuid4().hex[:16]}"
 
 
-@pytest.fixture
-def prompts(monkeypatch: pytest.MonkeyPatch):
-    asked: list[str] = []
-    answers: dict[str, str] = {}
-
-    def fake_getpass(prompt: str = "") -> str:
-        key = prompt.rstrip(": ")
-        asked.append(key)
-        return answers[key]
-
-    monkeypatch.setattr(getpass, "getpass", fake_getpass)
-    return asked, answers
 
 
 @pytest.fixture(autouse=True)
