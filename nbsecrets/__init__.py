@@ -26,6 +26,7 @@ from .core.errors import (
     NbSecretsError,
     NbSecretsWarning,
     SecretNotFoundError,
+    StoreUnavailableError,
     VaultCorruptError,
 )
 
@@ -87,6 +88,7 @@ __all__ = sorted(
         "NbSecretsError",
         "NbSecretsWarning",
         "SecretNotFoundError",
+        "StoreUnavailableError",
         "VaultCorruptError",
     ]
 )

@@ -18,6 +18,7 @@ from keyring.backends import fail
 SUPPORT = Path(__file__).parent / "support"
 sys.path.insert(0, str(SUPPORT))
 
+from cli_runs import Result  # noqa: E402
 from file_keyring import FileKeyring  # noqa: E402
 from real_folders import REAL_FOLDERS, changes, snapshot  # noqa: E402
 
@@ -109,6 +110,23 @@ def masking_state():
 @pytest.fixture
 def key_dir(tmp_path: Path) -> Path:
     return tmp_path / "nbsecrets-keys"
+
+
+@pytest.fixture
+def nbs(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """`main(argv)` in-process with the given stdin text (None: no stdin at all), as a `Result`."""
+    import io
+
+    from nbsecrets.adapters.cli import main
+
+    def run(*argv: str, stdin: str | None = "") -> Result:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "stdin", None if stdin is None else io.StringIO(stdin))
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture

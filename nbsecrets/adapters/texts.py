@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..core.assignments import TEMPLATES, Template
-from ..core.display import shown, shown_path
+from ..core.display import shown, shown_path, shown_words
 from ..core.store.base import SecretInfo
 
 if TYPE_CHECKING:
@@ -72,6 +72,23 @@ def inline_values(keys: Sequence[str], where: str, alternative: str) -> str:
 
 def value_prompt(key: str) -> str:
     return f"{key}: "
+
+
+NEW_PASSPHRASE = "New passphrase (hidden): "
+REPEAT_PASSPHRASE = "Repeat the new passphrase: "
+
+
+def nothing_to_rotate(vault: str) -> str:
+    return f"No vault at {vault} yet; nothing to rotate."
+
+
+def rotated(source: str, key_dir: str, *, new_passphrase: bool) -> str:
+    if new_passphrase:
+        return ("Re-encrypted the vault under a key derived from the new passphrase; the old key was removed. "
+                "Set NBSECRETS_PASSPHRASE to the new passphrase from now on.")
+    where = {"keyring": "kept in the OS keyring", "passphrase": "derived from NBSECRETS_PASSPHRASE"}
+    return (f"Re-encrypted the vault under a new key, {where.get(source, f'kept in a key file in {key_dir}')}; "
+            "the old key was removed.")
 
 
 def delete_question(info: SecretInfo) -> str:
@@ -132,7 +149,7 @@ def status(report: "LoadReport", prog: str) -> str:
 
 
 def not_loaded(unknown: Sequence[str], known: Sequence[str]) -> str:
-    return f"Not loaded: {', '.join(map(shown, unknown))}. Loaded sources: {', '.join(known) if known else 'none'}."
+    return f"Not loaded: {', '.join(shown_words(unknown))}. Loaded sources: {', '.join(known) if known else 'none'}."
 
 
 def masked(label: str, will_mask: bool, min_length: int, *, literal: bool, source: str) -> str:

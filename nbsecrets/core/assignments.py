@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, NamedTuple, Sequence, Tuple, Union
 
-from .errors import AlreadyExistsError, InvalidSecretError, SecretNotFoundError
+from .errors import AlreadyExistsError, InvalidSecretError
 from .display import shown, shown_path
-from .rules import KEY_PATTERN, check_env, check_key, check_settings, check_value, split_keys
+from .rules import KEY_PATTERN, WRITTEN_KEY, check_key, check_settings, check_value, split_keys
 from .store import get_store
 from .suggestions import close_matches
 from .store.base import one_store, split_reference
@@ -140,6 +140,17 @@ def _value_form(word: str) -> ValueForm:
     return ValueForm("inline", key, value)
 
 
+def _rest_of_a_value(word: str) -> bool:
+    """Whether `word`, right after an inline `KEY=VALUE`, reads as the rest of that value: the shell
+    split an unquoted value with spaces (`PASSWORD=correct horse battery`), or a pasted value
+    wrapped. A bare key must then be in capitals (`A=x B` prompts for B); any word that is no
+    key, or ends in base64 padding (`bPxRfiCY==`), is the value's."""
+    key, has_value, value = word.partition("=")
+    if not has_value:
+        return not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key)
+    return value.startswith("=") or not WRITTEN_KEY.fullmatch(key)
+
+
 def parse_write(command: str, words: Sequence[str], *, store: str | None = None) -> WriteRequest:
     """Parse the words after `create`/`update` (`store` is a default from a `--store` given earlier).
 
@@ -160,6 +171,7 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
     flags: set[str] = set()
     chosen_store = store
     position, only_keys = 0, False
+    inline_before: str | None = None  # the key of an inline value the word before gave
     while position < len(words):
         word = words[position]
         position += 1
@@ -171,9 +183,18 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
                         f"The secret's name comes first and cannot hold '=', e.g. {command} openai OPENAI_API_KEY."
                     )
                 name = word
-            else:
-                forms.append(_value_form(word))
+                continue
+            if inline_before is not None and _rest_of_a_value(word):
+                raise InvalidSecretError(
+                    f"The words after {inline_before}=... look like the rest of its value (not shown): "
+                    f"quote a value that holds spaces ({inline_before}='...'), or write {inline_before} "
+                    "alone to be prompted for it. Nothing was stored."
+                )
+            form = _value_form(word)
+            forms.append(form)
+            inline_before = form.key if form.how == "inline" else None
             continue
+        inline_before = None
         if word == "--":
             only_keys = True
             continue
@@ -199,6 +220,9 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
                 raise InvalidSecretError(f"{option} needs {wanted}.")
             argument = words[position]
             position += 1
+        if option in ("--from-dotenv", "--from-json") and not argument.strip():
+            # `--from-json=` (or `--from-json "$FILE"` with FILE unset) would read the working directory.
+            raise InvalidSecretError(f"{option} needs a path, and the one given is empty.")
         if option == "--from-dotenv":
             forms.append(ValueForm("dotenv", "", argument))
         elif option == "--from-json":
@@ -241,23 +265,64 @@ def parse_write(command: str, words: Sequence[str], *, store: str | None = None)
     )
 
 
+class _JSONNumber:
+    """Where a number stood: never converted, so no digit limit or huge exponent can fail the parse."""
+
+
+_NUMBER = _JSONNumber()
+_JSON_KINDS = {bool: "true or false", _JSONNumber: "a number", list: "a list", dict: "an object"}
+
+
 def read_json_file(path: str | Path) -> dict[str, str]:
-    """A JSON object of string keys to string values."""
+    """A JSON object of KEY: value pairs, as `--from-json PATH` takes it.
+
+    The file is UTF-8 (a byte-order mark is skipped). Each key must be a
+    variable name and each value a string; `null` leaves its key out (as
+    None does in `Secret.from_dict`), and a number, `true`/`false`, a list or
+    an object is refused: put the value in double quotes. Errors name the
+    file and the key or the position at fault, never a value, and never a
+    key that is not a variable name (it may be a value pasted in the wrong
+    place).
+    """
+    from .dotenv_file import read_text_file
+
+    if str(path) == "":
+        raise InvalidSecretError("The path of the JSON file is empty: give the file to read.")
     file = Path(path).expanduser()
+    where = shown_path(file)
+    text = read_text_file(file, "JSON file")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SecretNotFoundError(f"JSON file not found: {shown_path(file)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidSecretError(f"Cannot read {shown_path(file)}: {type(exc).__name__}.") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidSecretError(f"{shown_path(file)} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+        data = json.loads(text, parse_int=_number, parse_float=_number, parse_constant=_number)
+    except json.JSONDecodeError as exc:  # its msg is ours to show; its doc is the file
+        problem = exc.msg[: -len(" at")] if exc.msg.endswith(" at") else exc.msg  # "Invalid control character at"
+        raise InvalidSecretError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}): {problem}.") from None
+    except RecursionError:
+        raise InvalidSecretError(f"{where} nests too deeply to read; it should hold one object of KEY: value pairs.") from None
     if not isinstance(data, dict):
-        raise InvalidSecretError(f"{shown_path(file)} must hold a JSON object of KEY: value pairs.")
-    try:
-        return check_env(data, drop_none=True)
-    except InvalidSecretError as exc:
-        raise InvalidSecretError(f"{shown_path(file)}: {exc}") from None
+        found = "a string" if isinstance(data, str) else _JSON_KINDS.get(type(data), "null")
+        raise InvalidSecretError(f"{where} must hold a JSON object of KEY: value pairs, not {found}.")
+    env: dict[str, str] = {}
+    for position, (key, value) in enumerate(data.items(), 1):
+        if not KEY_PATTERN.fullmatch(key):
+            raise InvalidSecretError(
+                f"{where}: key {position} of the object is not a variable name: "
+                "a key starts with a letter or '_' and holds only letters, digits and '_'."
+            )
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidSecretError(
+                f"{where}: The value of {key} must be a string, not {_JSON_KINDS[type(value)]}: put it in double quotes."
+            )
+        try:
+            env[key] = check_value(key, value)
+        except InvalidSecretError as exc:
+            raise InvalidSecretError(f"{where}: {exc}") from None
+    return env
+
+
+def _number(text: str) -> _JSONNumber:
+    return _NUMBER
 
 
 def _read_file(form: ValueForm) -> dict[str, str]:

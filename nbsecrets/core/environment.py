@@ -1,9 +1,11 @@
 """Applying secrets to os.environ, and taking them away again.
 
 All sources are resolved before anything is written, so a failing source
-leaves the environment untouched. Sources apply in the order given; when two
-define a key the later wins. What was there before is remembered per key so
-it can be put back exactly (unset if it was unset).
+leaves the environment untouched; so does a result too large for a new
+process's environment (env_limits), which would make every later subprocess
+fail. Sources apply in the order given; when two define a key the later wins.
+What was there before is remembered per key so it can be put back exactly
+(unset if it was unset).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, MutableMapping, NamedTuple, TypeVar
 
+from .env_limits import check_environment
 from .secret import Secret
 from .store.base import canonical
 
@@ -136,6 +139,7 @@ class SessionEnvironment:
             keys = {key for _, env in resolved for key in env}
             underneath = {key: value for key in keys if (value := self._underneath(key, reloaded)) is not None}
             final, report = merge(resolved, lambda key: self._holder(key, reloaded), underneath)
+            check_environment({**self._environ, **final}, added=final)
             # Every source becomes a layer, not just the winner, so unloading the
             # top one uncovers the next one down.
             for secret, env in resolved:
@@ -257,6 +261,7 @@ class with_secrets:
             raise RuntimeError("This with_secrets block is already active; create a new one to nest.")
         resolved = resolve_all(self._secrets)
         final, report = merge(resolved, lambda key: ENVIRONMENT if key in os.environ else None, os.environ)
+        check_environment({**os.environ, **final}, added=final)
         saved = [(key, os.environ.get(key)) for key in final]
         self._saved = saved
         try:

@@ -67,6 +67,13 @@ class VaultCorruptError(NbSecretsError):
     """The vault file is truncated, damaged or was tampered with; it is left as it is."""
 
 
+class StoreUnavailableError(NbSecretsError):
+    """A store cannot be used at all: its folder is missing behind a link, or its disk refused a write.
+
+    Whatever was stored before is left as it was; the message names the place.
+    """
+
+
 class CancelledError(NbSecretsError):
     """The user stopped at a prompt or a question (Ctrl-C, Ctrl-D); nothing was changed."""
 

@@ -15,7 +15,12 @@ from .errors import InvalidSecretError
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MAX_VALUE_LENGTH = 32_768
+WRITTEN_KEY = re.compile(r"[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*")
+"""A key as people write one, all capitals or all lower case: a piece of a value cut off is mixed."""
+MAX_VALUE_BYTES = 32_768
+"""The most a value may take in UTF-8 (undecodable bytes os.environ carries as
+surrogates count as the one byte each stands for). Whether a whole environment
+fits a new process is checked separately, by env_limits.check_environment."""
 
 
 def check_name(name: Any, *, what: str = "secret name") -> str:
@@ -35,27 +40,38 @@ def check_key(key: Any) -> str:
         raise InvalidSecretError(f"A key must be a string, not {type(key).__name__}.")
     if not KEY_PATTERN.fullmatch(key):
         raise InvalidSecretError(
-            f"Invalid key {shown(key)!r}: a key starts with a letter or '_' and holds only letters, digits and '_'."
+            f"Invalid key ({key_problem(key)}): a key starts with a letter or '_' and holds only letters, "
+            "digits and '_'. It is not shown, as a word in the wrong place may be part of a value."
         )
     return key
 
 
+def key_problem(key: str) -> str:
+    """What is wrong with a key, told without the key: it may be a pasted value, or half of one."""
+    if not key:
+        return "it is empty"
+    if key[0].isdigit():
+        return "it starts with a digit"
+    bad = next(character for character in key if not (character.isascii() and (character.isalnum() or character == "_")))
+    if bad in "-.,:;/+=@ ":
+        return f"it holds {bad!r}"
+    return "it holds a character other than letters, digits and '_'"
+
+
 def check_value(key: str, value: Any) -> str:
-    """A value os.environ can hold, of a size every platform accepts."""
+    """A value os.environ can hold, at most MAX_VALUE_BYTES in UTF-8."""
     if not isinstance(value, str):
         raise InvalidSecretError(f"The value of {key} must be a string, not {type(value).__name__}.")
     if "\x00" in value:
         raise InvalidSecretError(f"The value of {key} contains a NUL character, which no environment can hold.")
     try:
-        value.encode("utf-8", "surrogateescape")
+        size = len(value.encode("utf-8", "surrogateescape"))
     except UnicodeEncodeError:
         raise InvalidSecretError(
             f"The value of {key} contains unpaired surrogate characters, which no environment can hold."
         ) from None
-    if len(value) > MAX_VALUE_LENGTH:
-        raise InvalidSecretError(
-            f"The value of {key} is {len(value)} characters long; the limit is {MAX_VALUE_LENGTH}."
-        )
+    if size > MAX_VALUE_BYTES:
+        raise InvalidSecretError(f"The value of {key} is {size} bytes in UTF-8; the limit is {MAX_VALUE_BYTES} bytes.")
     return value
 
 

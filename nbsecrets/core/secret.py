@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Tuple, Union
 
+from .display import shown_path
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
 from .rules import check_env, check_keys, check_settings
@@ -189,7 +190,7 @@ class Secret:
         if self.kind == "name":
             return f"Secret {self.label!r}"
         if self.kind == "dotenv":
-            return f".env file {self.label.partition(':')[2]}"
+            return f".env file {shown_path(self.label.partition(':')[2])}"
         return self.label
 
     def __repr__(self) -> str:

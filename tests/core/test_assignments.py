@@ -146,7 +146,7 @@ def test_after_a_double_dash_every_word_is_a_key_form() -> None:
     """`--` lets a key be named that would otherwise read as an option (and an option-looking word is refused as a key)."""
     request = parse_write("create", ["db", "--", "A", "B=sk-test-b"])
     assert request.forms == (ValueForm("ask", "A"), ValueForm("inline", "B", "sk-test-b"))
-    with pytest.raises(InvalidSecretError, match="Invalid key '--force'"):
+    with pytest.raises(InvalidSecretError, match=r"Invalid key \(it holds '-'\)"):
         parse_write("create", ["db", "--", "--force"])
 
 
@@ -455,3 +455,44 @@ def test_a_value_typed_as_an_option_argument_is_not_echoed(words: list[str]) -> 
     with pytest.raises(NbSecretsError) as raised:
         gathered("create", words, ask=lambda key: "sk-test-typed")
     assert "sk-test-leak" not in str(raised.value)
+
+
+# -- an unquoted or wrapped value split into words ------------------------------------------
+
+CUT = [
+    ["PASSWORD=sk-test-correct", "horse", "battery"],  # spaces, no quotes: the shell split it
+    ["AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "/bPxRfiCYEXAMPLEKEY"],  # a wrapped paste
+    ["AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "bPxRfiCYEXAMPLEKEY=="],  # base64 padding
+    ["AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "bPx+RfiCY"],
+    ["TOKEN=sk-test-abc", "dEf9Gh"],  # mixed case: no key anyone writes
+    ["TOKEN=sk-test-abc", "mixedCase=1"],
+]
+
+
+@pytest.mark.parametrize("words", CUT, ids=lambda words: words[-1])
+@pytest.mark.parametrize("command", ["create", "update"])
+def test_the_rest_of_a_split_value_is_refused_without_being_shown(command, words) -> None:
+    with pytest.raises(InvalidSecretError) as raised:
+        parse_write(command, ["svc", *words])
+    message = str(raised.value)
+    for fragment in ("horse", "battery", "correct", "bPxRfiCY", "wJalr", "dEf9Gh", "mixedCase", "sk-test"):
+        assert fragment not in message
+    key = words[0].partition("=")[0]
+    assert f"{key}=..." in message and "quote" in message
+
+
+@pytest.mark.parametrize(
+    "words, keys",
+    [
+        (["A=sk-test-1", "B"], ["A", "B"]),  # a key in capitals after a value is a key to prompt for
+        (["A=sk-test-1", "lower_key=sk-test-2"], ["A", "lower_key"]),
+        (["A=sk-test-1", "B=sk-test-2", "C"], ["A", "B", "C"]),
+        (["A=sk-test-1", "--", "lower"], ["A", "lower"]),  # after -- every word is a key
+        (["A=sk-test-1", "--setting", "A", "lower"], ["A", "lower"]),  # not right after the value
+        (["lower", "A=sk-test-1"], ["lower", "A"]),
+        (["A=-", "lower"], ["A", "lower"]),  # stdin and prompts have no spaces to split
+    ],
+)
+def test_keys_around_an_inline_value_still_parse(words, keys) -> None:
+    request = parse_write("create", ["svc", *words])
+    assert [form.key for form in request.forms] == keys

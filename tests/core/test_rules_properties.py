@@ -19,7 +19,7 @@ from store_support import fresh_store
 
 from nbsecrets.core.errors import InvalidSecretError
 from nbsecrets.core.rules import (
-    MAX_VALUE_LENGTH,
+    MAX_VALUE_BYTES,
     check_env,
     check_key,
     check_name,
@@ -50,7 +50,11 @@ def environ_can_hold(value: str) -> bool:
 
 
 def is_valid_value(value: str) -> bool:
-    return "\x00" not in value and len(value) <= MAX_VALUE_LENGTH and environ_can_hold(value)
+    """No NUL, and at most MAX_VALUE_BYTES in UTF-8, counting each undecodable-byte surrogate as its one byte."""
+    if "\x00" in value or not environ_can_hold(value):
+        return False
+    size = sum(1 if 0xDC80 <= ord(c) <= 0xDCFF else len(c.encode("utf-8")) for c in value)
+    return size <= MAX_VALUE_BYTES
 
 
 valid_names = st.text(alphabet=sorted(NAME_CHARS), min_size=1, max_size=64)
@@ -115,9 +119,15 @@ def test_non_strings_are_never_names_keys_or_values(thing):
 
 
 @given(st.text(max_size=200))
-@example("x" * MAX_VALUE_LENGTH)
-@example("x" * (MAX_VALUE_LENGTH + 1))
-@example("é" * MAX_VALUE_LENGTH)
+@example("x" * MAX_VALUE_BYTES)
+@example("x" * (MAX_VALUE_BYTES + 1))
+@example("é" * MAX_VALUE_BYTES)
+@example("é" * (MAX_VALUE_BYTES // 2))
+@example("é" * (MAX_VALUE_BYTES // 2) + "x")
+@example("€" * (MAX_VALUE_BYTES // 3) + "xx")
+@example("€" * (MAX_VALUE_BYTES // 3) + "xxx")
+@example("\udcff" * MAX_VALUE_BYTES)
+@example("\udcff" * (MAX_VALUE_BYTES + 1))
 @example("sk-test\x00")
 @example("sk-test-\udcff")
 @example("sk-test-\ud800")
@@ -166,7 +176,7 @@ def round_trip_home():
 @settings(max_examples=60, deadline=None)
 @given(name=valid_names, env=valid_envs)
 @example(name="pem", env={"KEY": "-----BEGIN-----\nline\r\nend\n", "U": "päss wörd ✓ 🔑 \\ \" '"})
-@example(name="n" * 64, env={"A": "x" * MAX_VALUE_LENGTH, "_": ""})
+@example(name="n" * 64, env={"A": "x" * MAX_VALUE_BYTES, "_": ""})
 @example(name="raw-environ", env={"FROM_ENVIRON": "\udcff\udc80 bytes that were not UTF-8"})
 @example(name="json-ish", env={"J": '{"format": "nbsecrets-table", "count": 9}\n["x"]'})
 def test_any_valid_env_survives_the_store_unchanged(round_trip_home, name, env):

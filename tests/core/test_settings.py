@@ -127,7 +127,7 @@ def test_an_option_argument_is_not_a_key_and_a_path_is_not_an_option(tmp_path) -
         (["db", "A", "--setting", "--force"], "--setting needs KEY"),
         (["db", "--template"], "--template needs a name"),
         (["db", "--template", "nope"], "Unknown template"),
-        (["db", "A", "--setting", "1A"], "Invalid key '1A'"),
+        (["db", "A", "--setting", "1A"], r"Invalid key \(it starts with a digit\)"),
     ],
 )
 def test_option_mistakes(words: list[str], message: str) -> None:
@@ -139,7 +139,7 @@ def test_a_value_typed_into_setting_is_not_quoted_back() -> None:
     value = secret_value()
     with pytest.raises(InvalidSecretError) as raised:
         parse_write("create", ["db", "A", "--setting", f"A={value}"])
-    assert value not in str(raised.value) and "A=..." in str(raised.value)
+    assert value not in str(raised.value) and "Invalid key (it holds '=')" in str(raised.value)
 
 
 def test_template_is_only_for_create() -> None:

@@ -10,14 +10,16 @@ among its options.
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any, Callable, NoReturn, Sequence
 
+from ...core.display import words_after_a_value
 from ...core.store.base import one_store
 from ...core.suggestions import close_matches
 from .. import texts
 from . import commands
 from .console import EXIT_USAGE, PROG, hide_pairs, usage_failure
-from .run import run
+from .run import EXIT_RUN_FAILED, run
 
 RAW_COMMANDS = ("create", "update", "run")
 """Commands whose words after the command go to the core's parsers as they are."""
@@ -42,19 +44,37 @@ class _Version(argparse.Action):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        _fail(self, hide_pairs(message))
+        _fail(self, hide_value_words(hide_pairs(message), _words))
 
 
-def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+_words: list[str] = []
+"""The command line being parsed, for `_Parser.error` (argparse does not pass it)."""
+_SPLIT = re.compile(r"(\s+|,\s*|['\"])")
+
+
+def hide_value_words(message: str, words: Sequence[str]) -> str:
+    """No word from the first `KEY=VALUE` on comes back in a usage error: an unquoted value with
+    spaces (`PASSWORD=correct horse battery`) reaches us as several words, and the rest of the
+    value would be echoed as "unrecognized arguments"."""
+    hidden = set(words_after_a_value(words))
+    parts = _SPLIT.split(message)
+    if not hidden & set(parts):
+        return message
+    shown = re.sub(r"\.\.\.(\s+\.\.\.)+", "...", "".join("..." if part in hidden else part for part in parts))
+    return shown + " (words after a KEY=VALUE are not shown: they may be part of a value; quote a value that holds spaces)"
+
+
+def _fail(parser: argparse.ArgumentParser, message: str, code: int = EXIT_USAGE) -> NoReturn:
     """A usage error in words of our own (argparse's go through `_Parser.error`, which hides pairs)."""
     usage_failure(parser, message)
-    raise SystemExit(EXIT_USAGE)
+    raise SystemExit(code)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parsed arguments with `handler` (the subcommand's function), `parser` (for usage errors) and `store`."""
     parser, subparsers = build_parser()
     words = list(argv)
+    _words[:] = words
     store, words = _take_store(parser, words)
     command = next((word for word in words if not word.startswith("-")), None)
     if command is not None and command not in subparsers:
@@ -99,7 +119,7 @@ def _store_among(parser: argparse.ArgumentParser, words: list[str], store: str |
             continue
         if not has_value:
             if position >= len(words) or words[position].startswith("-"):
-                _fail(parser, "argument --store: expected a store's name")
+                _fail(parser, "argument --store: expected a store's name", EXIT_RUN_FAILED)
             value, position = words[position], position + 1
         store = one_store(store, value)
     return kept, store
@@ -113,11 +133,11 @@ def _parse_run(parser: argparse.ArgumentParser, tokens: list[str], store: str | 
         parser.print_help()
         parser.exit()
     if cut == len(tokens):
-        _fail(parser, "put -- between the sources and the command, e.g. nbsecrets run openai -- python train.py")
+        _fail(parser, "put -- between the sources and the command, e.g. nbsecrets run openai -- python train.py", EXIT_RUN_FAILED)
     if not sources:
-        _fail(parser, "name at least one source before --")
+        _fail(parser, "name at least one source before --", EXIT_RUN_FAILED)
     if not command:
-        _fail(parser, "give a command after --")
+        _fail(parser, "give a command after --", EXIT_RUN_FAILED)
     return argparse.Namespace(handler=run, parser=parser, sources=sources, command=command, store=store)
 
 
@@ -177,9 +197,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
     delete.add_argument("--allow-missing", action="store_true", help="succeed when there is no such secret")
     _add_store_option(delete)
-    add("rotate-key", commands.rotate_key, "re-encrypt the local vault under a new key",
-        "Re-encrypt the local vault under a new key from the preferred source, then remove the old key.",
-        "NBSECRETS_PASSPHRASE=... nbsecrets rotate-key   # move the key from a file to a passphrase")
+    rotate = add("rotate-key", commands.rotate_key, "re-encrypt the local vault under a new key",
+                 "Re-encrypt the local vault under a new key, then remove the old key. The new key comes from "
+                 "the preferred source (NBSECRETS_KEY_SOURCE, else NBSECRETS_PASSPHRASE, else the OS keyring, "
+                 "else a key file), or from a new passphrase: --new-passphrase asks for it twice, or "
+                 "NBSECRETS_NEW_PASSPHRASE gives it. To open a vault locked with a passphrase, "
+                 "NBSECRETS_PASSPHRASE must hold the current one.",
+                 "nbsecrets rotate-key --new-passphrase   # change the passphrase (or move to one)\n"
+                 "NBSECRETS_KEY_SOURCE=keyring nbsecrets rotate-key   # move the key into the OS keyring")
+    rotate.add_argument("--new-passphrase", action="store_true",
+                        help="derive the new key from a new passphrase, asked for twice without echo")
+    _add_store_option(rotate)
     add("run", run, "run a command with secrets in its environment",
         "Run COMMAND with the secrets in its environment, in order (the later wins), and exit with "
         "its status. A SOURCE is a secret's [STORE:]NAME, --dotenv [PATH] or --env KEY[,KEY...], each "

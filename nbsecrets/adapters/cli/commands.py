@@ -13,7 +13,7 @@ from ...core.store.base import one_store
 from ...core.store.base import SecretInfo
 from .. import texts
 from . import console
-from .values import SUPPLIERS
+from .values import SUPPLIERS, ask_new_passphrase
 
 
 def create(args: argparse.Namespace) -> int:
@@ -95,17 +95,30 @@ def _confirm_delete(info: SecretInfo) -> bool:
 
 
 def rotate_key(args: argparse.Namespace) -> int:
+    import os
+
     from ...core.display import shown_path
-    from ...core.store.keys import key_dir
+    from ...core.store.keys import check_passphrase, key_dir
     from ...core.store.local import LocalStore
 
     store = get_store(args.store)
     if not isinstance(store, LocalStore):
         raise console.UsageError(f"rotate-key is for the local vault; store {store.name!r} keeps its own keys")
-    source = store.rotate_key()
+    passphrase = os.environ.get("NBSECRETS_NEW_PASSPHRASE") or None
+    if passphrase is not None:
+        check_passphrase(passphrase, "NBSECRETS_NEW_PASSPHRASE")
+    elif args.new_passphrase:
+        if not store.path.exists():
+            print(texts.nothing_to_rotate(shown_path(store.path)))
+            return 0
+        store.list()  # the current key must open the vault before anyone types a new passphrase
+        passphrase = ask_new_passphrase()
+    source = store.rotate_key(passphrase=passphrase)
     if source is None:
-        print(f"No vault at {shown_path(store.path)} yet; nothing to rotate.")
+        print(texts.nothing_to_rotate(shown_path(store.path)))
         return 0
+    print(texts.rotated(source, shown_path(key_dir()), new_passphrase=passphrase is not None))
+    return 0
     where = {"keyring": "kept in the OS keyring", "passphrase": "derived from NBSECRETS_PASSPHRASE"}
     print(f"Re-encrypted the vault under a new key, {where.get(source, f'kept in a key file in {shown_path(key_dir())}')}; "
           "the old key was removed.")

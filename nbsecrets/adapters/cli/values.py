@@ -53,3 +53,27 @@ def read_stdin(key: str) -> str:
 
 SUPPLIERS = Suppliers(ask=prompt, read_stdin=read_stdin, on_inline=warn_history)
 """Where values come from in a terminal (no `environ`: the shell has already expanded `$VAR`)."""
+
+
+def ask_new_passphrase() -> str:
+    """The new passphrase of `rotate-key --new-passphrase`, typed twice without echo."""
+    first = _hidden(texts.NEW_PASSPHRASE, "the new passphrase")
+    if not first.strip():
+        raise InvalidSecretError("The new passphrase is empty; nothing was changed.")
+    if _hidden(texts.REPEAT_PASSPHRASE, "the new passphrase") != first:
+        raise InvalidSecretError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def _hidden(question: str, what: str) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return getpass.getpass(question)
+        except getpass.GetPassWarning:
+            raise InvalidSecretError(
+                f"Cannot prompt for {what} without a terminal; set NBSECRETS_NEW_PASSPHRASE instead."
+            ) from None
+        except (EOFError, KeyboardInterrupt):
+            sys.stderr.write("\n")
+            raise CancelledError("Cancelled; nothing was changed.") from None

@@ -14,13 +14,14 @@ import binascii
 import hashlib
 import os
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import KeyUnavailableError, warn
 from ..display import shown_path
-from .files import ensure_private_dir, fsync_dir, replace_private
+from .files import DIR_MODE, FILE_MODE, ensure_private_dir, fsync_dir, make_private, replace_private
 
 KEY_SOURCES = ("passphrase", "keyring", "file")
 KEYRING_SERVICE = "nbsecrets"
@@ -75,19 +76,39 @@ def forced_source() -> str | None:
 # -- passphrase ---------------------------------------------------------------
 
 
-def _passphrase() -> str | None:
-    return os.environ.get("NBSECRETS_PASSPHRASE") or None
+def _passphrase(variable: str = "NBSECRETS_PASSPHRASE") -> str | None:
+    value = os.environ.get(variable) or None
+    if value is not None:
+        check_passphrase(value, variable)
+    return value
+
+
+def check_passphrase(passphrase: str, where: str) -> str:
+    """A passphrase must be text: bytes that are not UTF-8 (os.environ keeps them as surrogates)
+    would derive a key no other program, or a terminal, could type again."""
+    try:
+        passphrase.encode("utf-8")
+    except UnicodeEncodeError:
+        raise KeyUnavailableError(f"{where} is not valid UTF-8 text; set it to a passphrase you can type.") from None
+    return passphrase
+
+
+def _nfc(passphrase: str) -> str:
+    """The same passphrase typed on two systems can differ in Unicode form (macOS input gives
+    decomposed accents); keys are derived from the composed (NFC) form."""
+    return unicodedata.normalize("NFC", passphrase)
 
 
 def _derive(passphrase: str, kdf: dict[str, Any]) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
     salt = base64.b64decode(kdf["salt"])
-    cache_key = ("scrypt", salt, kdf["n"], kdf["r"], kdf["p"], hashlib.sha256(passphrase.encode()).digest())
+    secret = passphrase.encode("utf-8")
+    cache_key = ("scrypt", salt, kdf["n"], kdf["r"], kdf["p"], hashlib.sha256(secret).digest())
     with _cache_lock:
         if cache_key in _cache:
             return _cache[cache_key]
-    key = Scrypt(salt=salt, length=KEY_BYTES, n=kdf["n"], r=kdf["r"], p=kdf["p"]).derive(passphrase.encode())
+    key = Scrypt(salt=salt, length=KEY_BYTES, n=kdf["n"], r=kdf["r"], p=kdf["p"]).derive(secret)
     with _cache_lock:
         _cache[cache_key] = key
     return key
@@ -182,11 +203,12 @@ def key_file_path(spec: KeySpec) -> Path:
     return key_dir() / f"{spec.entry}.key"
 
 
-def _store_in_file(spec: KeySpec, key: bytes) -> None:
+def _store_in_file(spec: KeySpec, key: bytes, *, chosen: bool) -> None:
+    """Keep the key in a file; warn that this is weaker than a keyring unless the user chose it."""
     path = key_file_path(spec)
     ensure_private_dir(path.parent)
     replace_private(path, base64.b64encode(key) + b"\n")
-    if "key-file" not in _warned:
+    if not chosen and "key-file" not in _warned:
         _warned.add("key-file")
         where = "the folder NBSECRETS_KEY_DIR names" if os.environ.get("NBSECRETS_KEY_DIR") else shown_path(path.parent)
         warn(
@@ -199,7 +221,11 @@ def _store_in_file(spec: KeySpec, key: bytes) -> None:
 def _load_from_file(spec: KeySpec, vault: Path) -> bytes:
     path = key_file_path(spec)
     try:
-        encoded = path.read_text(encoding="ascii").strip()
+        if path.parent.is_dir():
+            make_private(path.parent, DIR_MODE)
+        with open(path, "rb") as handle:
+            make_private(path, FILE_MODE, st=os.fstat(handle.fileno()))
+            encoded = handle.read().decode("ascii").strip()
     except FileNotFoundError:
         raise KeyUnavailableError(
             f"The key file of the vault {shown_path(vault)} was not found at {shown_path(path)}. Restore it (or set "
@@ -223,17 +249,23 @@ def _decode_key(encoded: str, where: str) -> bytes:
 # -- the two operations the store needs ---------------------------------------
 
 
-def new_key(vault_id: str) -> tuple[bytes, KeySpec]:
-    """Make and keep a key for a new vault (or a rotation), from the preferred source."""
+def new_key(vault_id: str, *, passphrase: str | None = None) -> tuple[bytes, KeySpec]:
+    """Make and keep a key for a new vault (or a rotation), from the preferred source,
+    or derived from `passphrase` when one is given (a change of passphrase)."""
     forced = forced_source()
-    if forced == "passphrase" or (forced is None and _passphrase()):
+    if passphrase is not None:
+        check_passphrase(passphrase, "The new passphrase")
+        if not passphrase.strip():
+            raise KeyUnavailableError("The new passphrase is empty or only spaces; choose a real passphrase.")
+    elif forced == "passphrase" or (forced is None and _passphrase()):
         passphrase = _passphrase()
+    if passphrase is not None or forced == "passphrase":
         if passphrase is None:
             raise KeyUnavailableError(
                 "NBSECRETS_KEY_SOURCE=passphrase, but NBSECRETS_PASSPHRASE is not set. Set it to the passphrase to use."
             )
         kdf = {"name": "scrypt", "salt": base64.b64encode(os.urandom(16)).decode(), **SCRYPT_PARAMS}
-        key = _derive(passphrase, kdf)
+        key = _derive(_nfc(passphrase), kdf)
         return key, KeySpec("passphrase", vault_id, key_id(key), kdf)
 
     key = os.urandom(KEY_BYTES)
@@ -248,7 +280,7 @@ def new_key(vault_id: str) -> tuple[bytes, KeySpec]:
                 "or choose NBSECRETS_KEY_SOURCE=passphrase or file."
             )
     spec = KeySpec("file", vault_id, key_id(key))
-    _store_in_file(spec, key)
+    _store_in_file(spec, key, chosen=forced == "file")
     return key, spec
 
 
@@ -265,7 +297,9 @@ def find_key(spec: KeySpec, vault: Path) -> bytes:
             raise KeyUnavailableError(
                 f"The vault {shown_path(vault)} is locked with a passphrase: set NBSECRETS_PASSPHRASE to open it."
             )
-        key = _derive(passphrase, spec.kdf)
+        key = _derive(_nfc(passphrase), spec.kdf)
+        if key_id(key) != spec.key_id and _nfc(passphrase) != passphrase:
+            key = _derive(passphrase, spec.kdf)  # a vault keyed before passphrases were normalised
         if key_id(key) != spec.key_id:
             raise KeyUnavailableError(
                 f"NBSECRETS_PASSPHRASE does not match the passphrase of the vault {shown_path(vault)}; nothing was changed."
@@ -298,3 +332,21 @@ def forget_key(spec: KeySpec) -> None:
         path.unlink(missing_ok=True)
         fsync_dir(path.parent)
 
+
+def forget_other_key_files(spec: KeySpec) -> None:
+    """Remove this vault's key files other than `spec`'s: a rotation killed between making its
+    key and writing the vault leaves one that no generation uses. Called under the vault's lock,
+    right after a write, when the vault and its backup are both under `spec`'s key."""
+    folder = key_dir()
+    keep = key_file_path(spec).name
+    try:
+        stale = [path for path in folder.glob(f"vault-{spec.vault_id}-*.key") if path.name != keep]
+    except OSError:
+        return
+    for path in stale:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # removed at a later write
+    if stale:
+        fsync_dir(folder)

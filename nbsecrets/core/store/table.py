@@ -156,3 +156,29 @@ class Table:
             (i if i < position else i - 1): values for i, values in self._values.items() if i != position
         }
         self.changed = True
+
+    def backup_beside(self, newer: "Table") -> "Table | None":
+        """This (older) table as the backup of `newer`, or None when it can be kept as it is.
+
+        A backup undoes additions and damage, but must never bring back a
+        value that was deleted or replaced on purpose: a secret whose values
+        `newer` removed or replaced is taken as it is in `newer` (or left out
+        when `newer` deleted it); every other secret stays as it was.
+        """
+        kept = Table()
+        dropped = False
+        for position, record in enumerate(self._records):
+            name = record.name
+            source, at = self, position
+            if name not in newer:
+                dropped = True
+                continue
+            if newer._value_lines[newer._position[name]] != self._value_lines[position]:
+                now = newer.values(name)
+                if any(now.get(key) != value for key, value in self.values(name).items()):
+                    source, at, dropped = newer, newer._position[name], True
+            kept._records.append(source._records[at])
+            kept._index_lines.append(source._index_lines[at])
+            kept._value_lines.append(source._value_lines[at])
+            kept._position[name] = len(kept._records) - 1
+        return kept if dropped else None

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from file_keyring import FileKeyring
 from keyring.backends import fail, null
+from notices import notices, recorded
 from store_support import (
     fresh_store,
     header_of,
@@ -56,18 +55,6 @@ class TruncatingKeyring(FileKeyring):
 
     def set_password(self, service: str, username: str, password: str) -> None:
         super().set_password(service, username, password[:20])
-
-
-@contextmanager
-def recorded() -> Iterator[list[warnings.WarningMessage]]:
-    """Every NbSecretsWarning raised in the block, without Python's once-per-place filtering."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield caught  # type: ignore[misc]
-
-
-def nbs(caught: list[warnings.WarningMessage]) -> list[str]:
-    return [str(w.message) for w in caught if issubclass(w.category, NbSecretsWarning)]
 
 
 def table_of(blob: bytes, key: bytes) -> Table:
@@ -106,7 +93,7 @@ def test_passphrase_wins_over_a_working_keyring(file_keyring, key_dir, monkeypat
     assert table_of(store.path.read_bytes(), key).values("api") == SECRET
     assert file_keyring.entries() == {}
     assert files_in(key_dir) == {}
-    assert nbs(caught) == []
+    assert notices(caught) == []
 
 
 def test_working_keyring_holds_one_entry_and_no_key_file_is_written(file_keyring, key_dir, store):
@@ -124,7 +111,7 @@ def test_working_keyring_holds_one_entry_and_no_key_file_is_written(file_keyring
     assert table_of(store.path.read_bytes(), key).values("db") == {"DB_PASSWORD": "sk-test-db-0001"}
     assert "sk-test" not in json.dumps(entries)  # the keyring holds the key, never the secrets
     assert files_in(key_dir) == {}
-    assert nbs(caught) == []
+    assert notices(caught) == []
     assert fresh_store().get("api") == {**SECRET, "EXTRA": "sk-test-extra"}
 
 
@@ -146,7 +133,7 @@ def test_without_a_usable_keyring_the_key_goes_to_a_private_file(
     assert mode_of(key_file) == 0o600 and mode_of(key_dir) == 0o700
     assert nbsecrets_home not in key_file.parents and key_dir != nbsecrets_home
     assert len(list(key_dir.iterdir())) == 2  # one key per vault
-    warned = nbs(caught)
+    warned = notices(caught)
     assert len(warned) == 1, warned
     # The warning says where the key file is without printing the folder (a saved notebook
     # output would keep it): here NBSECRETS_KEY_DIR chose the folder, so it names that variable.
@@ -170,7 +157,7 @@ def test_a_keyring_that_does_not_give_the_key_back_is_not_trusted(backend_class,
     assert header["key_source"] == "file"
     assert key_file_for(key_dir, header).is_file()
     assert backend.entries() == {}
-    assert len(nbs(caught)) == 1
+    assert len(notices(caught)) == 1
     assert fresh_store().get("api") == SECRET
 
 
@@ -205,7 +192,7 @@ def test_plaintext_looking_keyring_is_used_with_one_warning(tmp_path, key_dir, s
     assert header_of(store.path)["key_source"] == "keyring"
     assert len(backend.entries()) == 2
     assert files_in(key_dir) == {}
-    warned = nbs(caught)
+    warned = notices(caught)
     assert len(warned) == 1, warned
     assert "PlaintextKeyring" in warned[0]
 

@@ -95,14 +95,16 @@ def test_backup_holds_the_previous_generation(store, tmp_path):
     store.create("openai", OPENAI)
     store.update("openai", {"OPENAI_ORG": "org-test-gen2"})
     generation_two = store.path.read_bytes()
-    store.update("openai", {"OPENAI_ORG": "org-test-gen3"})
+    store.create("other", {"OTHER": "sk-test-other-3"})  # nothing deleted or replaced: kept byte for byte
     assert store.backup_path.read_bytes() == generation_two
     assert header_of(store.backup_path)["generation"] == 2
+    assert os.stat(store.backup_path).st_ino != os.stat(store.path).st_ino
     scratch = tmp_path / "from-backup"
     scratch.mkdir()
     shutil.copy(store.backup_path, scratch / "vault.nbs")
+    assert names_in(fresh_store(scratch)) == ["openai"]
     assert fresh_store(scratch).get("openai")["OPENAI_ORG"] == "org-test-gen2"
-    assert fresh_store().get("openai")["OPENAI_ORG"] == "org-test-gen3"
+    assert names_in(fresh_store()) == ["openai", "other"]
 
 
 def test_create_refuses_to_replace_unless_asked(store):
