@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Callable, Sequence
 
 from ...core.errors import CancelledError, NbSecretsError, NbSecretsWarning
+from ...core.store.keys import forced_source
 from ..texts import os_failure
 from ..warning_lines import format_line, is_ours
 from .arguments import parse_args
@@ -51,6 +52,7 @@ def _dispatch(arguments: list[str]) -> int:
     args: argparse.Namespace | None = None
     try:
         args = parse_args(arguments)
+        forced_source()  # an invalid NBSECRETS_KEY_SOURCE is an error for every command, not only the store's
         return args.handler(args)
     except SystemExit as exc:  # argparse: --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

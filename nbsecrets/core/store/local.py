@@ -382,6 +382,9 @@ class LocalStore:
     def _remove_dead_temps(self) -> None:
         """Temporary vault and key files left by a process killed while writing them."""
         remove_dead_temps(self.home, VAULT_NAME)
+        if self.path.is_symlink() and self.path.exists():
+            target = Path(os.path.realpath(self.path))
+            remove_dead_temps(target.parent, target.name)
         remove_dead_temps(keys.key_dir(), "vault-")
 
     @contextmanager

@@ -562,6 +562,7 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "delete": (["delete", "api", "-y"], ""),
     "rotate-key": (["rotate-key"], ""),
     "run": (["run", "api", "--", sys.executable, "-c", "raise SystemExit(0)"], ""),
+    "templates": (["templates"], ""),
 }
 
 
