@@ -563,6 +563,29 @@ def test_run_passes_sigterm_on_to_the_command() -> None:
     assert result.returncode == 7
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the per-string and total limits measured are Linux's")
+def test_run_refuses_an_environment_too_large_to_start_anything(tmp_path: Path) -> None:
+    """With `ulimit -s 256` the kernel allows 128 KiB of arguments and environment: five values
+    of 32 KiB, each within the rules, cannot start a program. nbsecrets says which keys, 125."""
+    import resource
+
+    get_store().create("big", {f"BIG_{i}": f"sk-test-{i}-" + "v" * 32_000 for i in range(5)})
+    marker = tmp_path / "ran"
+    limit = 256 * 1024
+
+    def small_stack() -> None:
+        resource.setrlimit(resource.RLIMIT_STACK, (limit, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "nbsecrets", "run", "big", "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')"],
+        capture_output=True, text=True, preexec_fn=small_stack, timeout=120,
+    )
+    assert result.returncode == 125, result.stderr
+    line = error_line(result)
+    assert "BIG_" in line and "vvvvvvvv" not in result.stdout + result.stderr
+    assert not marker.exists()
+
+
 def test_run_command_not_found_is_127(nbs: Callable[..., Result]) -> None:
     get_store().create("openai", {"API_KEY": FAKE})
     result = nbs("run", "openai", "--", "nbsecrets-no-such-command-xyz", "--flag")
