@@ -59,7 +59,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*__all__, "load_ipython_extension", "unload_ipython_extension"])
+    return sorted([*__all__, "load_ipython_extension", "panel", "unload_ipython_extension"])
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -67,6 +67,13 @@ def load_ipython_extension(ipython: Any) -> None:
     from .adapters.ipython.extension import load_ipython_extension as load_extension
 
     load_extension(ipython)
+
+
+def panel() -> Any:
+    """The widget panel (needs ipywidgets): list, choose, order, create, load and unload secrets."""
+    from .adapters.widgets import make_panel
+
+    return make_panel()
 
 
 def unload_ipython_extension(ipython: Any) -> None:

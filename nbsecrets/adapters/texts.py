@@ -171,6 +171,34 @@ def unknown_command(word: str, suggestions: Sequence[str], help_command: str) ->
     return f"Unknown command {shown(word)!r}.{hint} See: {help_command}"
 
 
+# -- the panel ----------------------------------------------------------------
+
+PANEL_COLUMNS = ("SECRET", "KEYS", "UPDATED")
+PANEL_ORDER_HINT = "Load order (the later wins):"
+PANEL_NO_MATCH = "No secret matches the filter."
+PANEL_NOTHING_SELECTED = "Nothing selected: tick the secrets to load first."
+PANEL_NOTHING_CHECKED = "Nothing ticked: tick the secrets to delete first."
+PANEL_NO_UPLOAD = "No .env file uploaded: choose one with the .env file button first."
+
+
+def panel_store_heading(store: str) -> str:
+    return f"store {store}"
+
+
+def panel_keys(info: SecretInfo) -> str:
+    """Key names, settings marked as `%secret status` marks them."""
+    return ", ".join(f"{key} (setting)" if key in info.settings else key for key in info.keys)
+
+
+def panel_more(hidden: int) -> str:
+    return f"{hidden} more not shown: narrow the filter."
+
+
+def panel_delete_question(infos: Sequence[SecretInfo]) -> str:
+    names = ", ".join(repr(info.reference) for info in infos)
+    return f"Delete {names}? This cannot be undone."
+
+
 # -- layouts ------------------------------------------------------------------
 
 

@@ -175,8 +175,12 @@ def read_dotenv_file(path: Path, *, interpolate: bool = False) -> dict[str, str]
     Quoting line N-1's value always settles it, as does joining the lines.
     A UTF-8 byte-order mark is skipped.
     """
-    text = read_text_file(path, ".env file", DotenvError)
+    return parse_dotenv_text(read_text_file(path, ".env file", DotenvError), shown_path(path), interpolate=interpolate)
 
+
+def parse_dotenv_text(text: str, shown_file: str, *, interpolate: bool = False) -> dict[str, str]:
+    """The variables of .env text read from elsewhere (an upload), by the rules of `read_dotenv_file`;
+    `shown_file` is how messages name it."""
     bad_lines: list[int] = []
     cut: list[tuple[int, int]] = []
     bad_keys: list[int] = []
@@ -193,7 +197,6 @@ def read_dotenv_file(path: Path, *, interpolate: bool = False) -> dict[str, str]
         elif not KEY_PATTERN.fullmatch(binding.key):
             bad_keys.append(line.number)
         above = line if line.unquoted_value else None
-    shown_file = shown_path(path)
     if bad_lines:
         raise DotenvError(
             f"{shown_file}: cannot parse {_lines(bad_lines)}; expected KEY=VALUE (quote values that contain spaces or '#')."

@@ -298,7 +298,12 @@ class SecretMagics(Magics):
         print(texts.masked(label, will_mask, get_masker().config.min_length, literal=literal, source=self._source_place))
 
     def _cmd_panel(self, args: list[str]) -> None:
-        raise SecretMagicError("The widget panel is not part of this version yet; use %secret create/list/load, or the nbsecrets CLI.")
+        self._no_args("panel", args)
+        from IPython.display import display
+
+        from ..widgets import make_panel
+
+        display(make_panel())
 
     @staticmethod
     def _no_args(command: str, args: list[str]) -> None:

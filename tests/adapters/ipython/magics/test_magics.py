@@ -234,6 +234,6 @@ def test_with_secrets_bad_source_does_not_run_cell(ip) -> None:
     assert "ran" not in ip.user_ns
 
 
-def test_panel_says_what_to_use_instead(ip) -> None:
-    with pytest.raises(SecretMagicError, match="panel .*use %secret create/list/load"):
-        run(ip, "panel")
+def test_panel_takes_no_arguments(ip) -> None:
+    with pytest.raises(SecretMagicError, match="%secret panel takes no arguments"):
+        run(ip, "panel openai")
