@@ -181,6 +181,12 @@ PANEL_NOTHING_CHECKED = "Nothing ticked: tick the secrets to delete first."
 PANEL_NO_UPLOAD = "No .env file uploaded: choose one with the .env file button first."
 
 
+def panel_loaded(report: "LoadReport") -> str:
+    """The panel shows the status below its buttons: the message says only what happened."""
+    count = len(report)
+    return f"Loaded {count} key{'s' if count != 1 else ''}, in the order shown (the later wins)."
+
+
 def panel_store_heading(store: str) -> str:
     return f"store {store}"
 

@@ -27,8 +27,13 @@ from lab_browser import (
 )
 
 
-def _require_browser_tools() -> None:
+def _require_browser_tools(voila: bool = False) -> None:
     reason = browser_tools_missing()
+    if reason is None and voila:
+        try:
+            import voila as _voila  # noqa: F401
+        except ImportError as exc:
+            reason = f"voila is not installed ({exc}); pip install 'nbsecrets[browser]'"
     if reason is None:
         return
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
@@ -43,8 +48,22 @@ def lab_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def lab_server(lab_base: Path) -> Iterator[LabServer]:
+    yield from _running(LabServer(lab_base))
+
+
+def _headless_chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _running(server: Any) -> Iterator[Any]:
     _require_browser_tools()
-    server = LabServer(lab_base)
     try:
         server.start()
         yield server
@@ -54,14 +73,7 @@ def lab_server(lab_base: Path) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="module")
 def chromium(lab_server: LabServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from _headless_chromium()
 
 
 def _cells(setup: str) -> list[tuple[str, str]]:
@@ -78,3 +90,26 @@ def plain_lab_run(chromium: Any, lab_server: LabServer, lab_base: Path) -> LabRu
 def masked_lab_run(chromium: Any, lab_server: LabServer, lab_base: Path) -> LabRun:
     """The same cases after ``%load_ext nbsecrets`` and ``nbsecrets.mask(S, 'OPENAI_API_KEY')``."""
     return run_in_lab(chromium, lab_server, "masked", _cells(MASK_SETUP), lab_base)
+
+
+# -- the widget panel (test_panel_browser.py) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def panel_lab_server(lab_base: Path) -> Iterator[LabServer]:
+    """A JupyterLab that saves widget state with each notebook (its own, so the masking suite's is unchanged)."""
+    from lab_browser import PanelLabServer
+
+    yield from _running(PanelLabServer(lab_base))
+
+
+@pytest.fixture(scope="module")
+def bare_chromium() -> Iterator[Any]:
+    """Headless Chromium, for a module that starts its own servers."""
+    _require_browser_tools()
+    yield from _headless_chromium()
+
+
+@pytest.fixture(scope="module")
+def require_voila() -> None:
+    _require_browser_tools(voila=True)

@@ -142,6 +142,28 @@ def server_env(base: Path) -> dict[str, str]:
     return env
 
 
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the server's process group (it shuts its kernels down), SIGKILL only if it does not stop."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def read_tail(path: Path, chars: int) -> str:
+    """The end of a server's log, or nothing if it cannot be read."""
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
 class LabServer:
     """``jupyter lab`` in its own process group, with private dirs under ``base``."""
 
@@ -195,10 +217,7 @@ class LabServer:
         return json.loads(body) if body else None
 
     def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return read_tail(self.log_path, chars)
 
     def lab_url(self, workspace: str, notebook: str) -> str:
         return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
@@ -211,16 +230,7 @@ class LabServer:
                 self.api("DELETE", f"/api/kernels/{kernel['id']}")
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(self.proc)
 
 
 def tagged_cell(source: str, tag: str) -> dict:
@@ -343,3 +353,115 @@ def browser_tools_missing() -> str | None:
     except ImportError as exc:
         return f"jupyterlab is not installed ({exc}); pip install 'nbsecrets[browser]'"
     return None
+
+
+# -- the widget panel: a Lab that saves widget state, Voila, and the checks on what they keep ------
+
+PANEL_SETTING_OVERRIDES = {
+    **SETTING_OVERRIDES,
+    # Saving a notebook also saves every widget model's state into metadata.widgets.
+    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
+}
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+DARK_THEME = "JupyterLab Dark"
+
+
+class PanelLabServer(LabServer):
+    """A LabServer whose notebooks are saved with their widget state, and whose app is
+    ``window.jupyterapp`` in the page (to switch the theme without clicking through menus)."""
+
+    def __init__(self, base: Path) -> None:
+        super().__init__(base)
+        config = Path(self.env["JUPYTER_CONFIG_DIR"])
+        (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(PANEL_SETTING_OVERRIDES))
+        (config / "jupyter_lab_config.json").write_text(json.dumps({"LabApp": {"expose_app_in_browser": True}}))
+
+
+class VoilaServer:
+    """``voila NOTEBOOK`` on 127.0.0.1 in its own process group, with the folders ``server_env(base)`` gives."""
+
+    def __init__(self, base: Path, notebook: Path) -> None:
+        self.notebook = notebook
+        self.token = secrets.token_hex(24)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/?token={self.token}"
+        self.env = server_env(base)
+        self.log_path = base / "voila.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        cmd = [
+            sys.executable, "-m", "voila", str(self.notebook),
+            "--no-browser", "--Voila.ip=127.0.0.1", f"--Voila.port={self.port}", "--Voila.port_retries=0",
+            f"--Voila.token={self.token}", f"--Voila.root_dir={self.notebook.parent}",
+        ]  # fmt: skip
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd, env=self.env, cwd=self.notebook.parent, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"voila exited with {self.proc.returncode}:\n{self.log_tail()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return  # Tornado listens only once the app is set up
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"voila did not listen on {self.port} in {timeout}s:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return read_tail(self.log_path, chars)
+
+    def stop(self) -> None:
+        """SIGTERM: Voila stops its loop and shuts its kernels down; SIGKILL only if it does not."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        stop_group(self.proc)
+
+
+def wait_for_saved(path: Path, ready: Any, timeout: float = WAIT_MS / 1000) -> dict:
+    """The notebook at ``path`` once ``ready(notebook)`` is true of what is on disk (polled, no fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            nb = json.loads(path.read_text())
+        except (OSError, ValueError):
+            nb = None
+        if nb is not None and ready(nb):
+            return nb
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not saved as expected in {timeout}s:\n{path.read_text()[:3000]}")
+        time.sleep(0.05)
+
+
+def executed(nb: dict, tags: list[str]) -> bool:
+    """Every cell tagged with one of ``tags`` has an execution count in ``nb``."""
+    done = {
+        tag
+        for cell in nb.get("cells", [])
+        for tag in cell.get("metadata", {}).get("tags", [])
+        if cell.get("execution_count") is not None
+    }
+    return set(tags) <= done
+
+
+def widget_models(nb: dict) -> dict[str, dict]:
+    """The widget models saved in ``metadata.widgets`` (model id -> saved model), or {}."""
+    return ((nb.get("metadata", {}).get("widgets") or {}).get(WIDGET_STATE) or {}).get("state") or {}
+
+
+def value_forms(value: str) -> list[str]:
+    """``value`` and the base64 text any stream holding it carries, at each of the three byte alignments
+    (standard and URL-safe alphabets): only the characters that depend on the value alone."""
+    import base64
+
+    raw = value.encode()
+    forms = [value]
+    for skip in range(3):
+        encoded = base64.b64encode(b"\0" * skip + raw).decode()
+        start = (skip * 8 + 5) // 6  # the first character made of the value's bits only
+        end = (skip + len(raw)) * 8 // 6  # after the last one
+        core = encoded[start:end]
+        forms += [core, core.replace("+", "-").replace("/", "_")]
+    return list(dict.fromkeys(form for form in forms if len(form) >= 8))

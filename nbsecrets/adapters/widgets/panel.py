@@ -37,7 +37,9 @@ from .. import texts
 
 PAGE = 50
 """Rows shown at once; the filter narrows a larger vault (1,000 rows of widgets would be slow to draw)."""
-COLUMNS = "28px minmax(120px, 1fr) minmax(200px, 3fr) 130px"
+COLUMNS = "28px minmax(120px, max-content) minmax(160px, max-content) max-content"
+KEY_COLUMNS = "minmax(140px, 1fr) minmax(200px, 1.5fr) max-content 36px"
+PRE = "margin:0;white-space:pre-wrap;font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 13px)"
 NO_TEMPLATE = "(none)"
 
 
@@ -49,6 +51,10 @@ def _close(widgets: Iterable[w.Widget]) -> None:
             if isinstance(part, w.Widget):
                 part.close()
         widget.close()
+
+
+def _heading(text: str) -> w.HTML:
+    return w.HTML(f"<b>{html.escape(text)}</b>", layout=w.Layout(margin="10px 12px 2px 0"))
 
 
 def _label(text: str, *, bold: bool = False) -> w.HTML:
@@ -67,7 +73,9 @@ class _KeyRow:
         self.remove = w.Button(icon="times", tooltip="remove this key", layout=w.Layout(width="32px"))
         self.remove.on_click(lambda _: on_remove(self))
         self.setting.observe(lambda _: self._show_value_field(), names="value")
-        self.value_box = w.Box([self.secret_value, self.setting_value], layout=w.Layout(width="auto"))
+        for field in (self.secret_value, self.setting_value):
+            field.layout.width = "100%"
+        self.value_box = w.Box([self.secret_value, self.setting_value], layout=w.Layout(width="100%"))
         self._show_value_field()
 
     def _show_value_field(self) -> None:
@@ -97,7 +105,7 @@ class SecretsPanel:
         self.page = page
         self.filter = w.Text(placeholder="filter by name or key", layout=w.Layout(width="220px"))
         self.refresh_button = w.Button(description="Refresh", icon="refresh", tooltip="show changes made elsewhere")
-        self.listing = w.GridBox(layout=w.Layout(grid_template_columns=COLUMNS, grid_gap="2px 10px", align_items="center"))
+        self.listing = w.GridBox(layout=w.Layout(grid_template_columns=COLUMNS, grid_gap="0 16px", align_items="center", justify_content="flex-start"))
         self.more = w.HTML()
         self.checks: dict[str, w.Checkbox] = {}
         self.order = w.Select(options=[], rows=4, layout=w.Layout(width="260px"))
@@ -118,11 +126,11 @@ class SecretsPanel:
         self.store = w.Dropdown(options=stores, value=stores[0], layout=w.Layout(width="120px", display=None if len(stores) > 1 else "none"))
         self.template = w.Dropdown(options=[NO_TEMPLATE, *sorted(TEMPLATES)], value=NO_TEMPLATE, description="template", layout=w.Layout(width="230px"))
         self.rows: list[_KeyRow] = []
-        self.rows_box = w.GridBox(layout=w.Layout(grid_template_columns="minmax(140px, 1fr) minmax(200px, 2fr) auto 36px", grid_gap="2px 8px"))
+        self.rows_box = w.GridBox(layout=w.Layout(grid_template_columns=KEY_COLUMNS, grid_gap="2px 8px", align_items="center", max_width="680px"))
         self.add_key_button = w.Button(description="Add key", icon="plus")
         self.create_button = w.Button(description="Create", button_style="primary", icon="check")
         self.update_button = w.Button(description="Update", icon="pencil", tooltip="merge these keys into an existing secret")
-        self.upload = w.FileUpload(accept=".env,text/plain", multiple=False, description=".env file")
+        self.upload = w.FileUpload(accept=".env,text/plain", multiple=False, description="Upload .env", tooltip="choose a .env file; its contents are never shown")
         self.create_from_file_button = w.Button(description="Create from file", tooltip="a secret named above, from the uploaded .env")
         self.load_file_button = w.Button(description="Load file", tooltip="load the uploaded .env without storing it")
 
@@ -142,14 +150,17 @@ class SecretsPanel:
         self.create_from_file_button.on_click(lambda _: self._act(self.create_from_upload))
         self.load_file_button.on_click(lambda _: self._act(self.load_upload))
 
-        header = w.HBox([w.HTML("<b>Secrets</b>"), self.filter, self.refresh_button], layout=w.Layout(align_items="center"))
+        header = w.HBox(
+            [_heading("Secrets"), self.filter, self.refresh_button, w.HBox(layout=w.Layout(flex="1")), self.delete_button],
+            layout=w.Layout(align_items="center", max_width="680px"),
+        )
         selection = w.HBox(
             [w.VBox([w.HTML(texts.PANEL_ORDER_HINT), self.order]), w.VBox([self.up_button, self.down_button]),
-             w.VBox([self.load_button, self.unload_button, self.delete_button])],
-            layout=w.Layout(align_items="flex-end"),
+             w.VBox([self.load_button, self.unload_button])],
+            layout=w.Layout(align_items="flex-end", margin="8px 0 0 0"),
         )
         form = w.VBox([
-            w.HTML("<b>New secret</b>"),
+            _heading("New secret"),
             w.HBox([self.name, self.store, self.template]),
             self.rows_box,
             w.HBox([self.add_key_button, self.create_button, self.update_button]),
@@ -157,7 +168,7 @@ class SecretsPanel:
         ])
         self.widget = w.VBox(
             [header, self.listing, self.more, selection, self.confirm_box, self.message,
-             w.HTML("<b>Loaded</b>"), self.status, form],
+             _heading("Loaded"), self.status, form],
             layout=w.Layout(max_width="900px"),
         )
         self.widget.add_class("nbsecrets-panel")
@@ -254,7 +265,7 @@ class SecretsPanel:
             self._say(texts.PANEL_NOTHING_SELECTED)
             return
         report = environment.load(*parse_sources(list(self.order.options)))
-        self._say(texts.loaded(report))
+        self._say(texts.panel_loaded(report))
         self._show_status()
 
     def unload(self) -> None:
@@ -262,7 +273,7 @@ class SecretsPanel:
         self._show_status()
 
     def _show_status(self) -> None:
-        self.status.value = f"<pre style='margin:0'>{html.escape(texts.status(environment.status(), texts.MAGIC))}</pre>"
+        self.status.value = f"<pre style='{PRE}'>{html.escape(texts.status(environment.status(), texts.MAGIC))}</pre>"
 
     # -- writing ----------------------------------------------------------------------
 
@@ -357,7 +368,7 @@ class SecretsPanel:
         """The uploaded .env loaded as it is, without storing it: `%secret load --dotenv FILE`."""
         filename, env = self._uploaded()
         secret = Secret("dotenv", f"upload:{filename}", lambda: env, keys=env)
-        self._say(texts.loaded(environment.load(secret)))
+        self._say(texts.panel_loaded(environment.load(secret)))
         self._show_status()
 
     # -- deleting ---------------------------------------------------------------------
@@ -418,4 +429,4 @@ class SecretsPanel:
     def _say(self, text: str, *, error: bool = False) -> None:
         masked = get_masker().mask(text)
         color = "var(--jp-error-color1, #c62828)" if error else "var(--jp-content-font-color1, inherit)"
-        self.message.value = f"<pre style='margin:0;white-space:pre-wrap;color:{color}'>{html.escape(masked)}</pre>"
+        self.message.value = f"<pre style='{PRE};color:{color}'>{html.escape(masked)}</pre>"
