@@ -205,10 +205,11 @@ class SecretsPanel:
         shown = matching[: self.page]
         children: list[w.Widget] = [_label(""), *(_label(title, bold=True) for title in texts.PANEL_COLUMNS)]
         store = None
+        grouped = len(configured_stores()) > 1
         selected = set(self.order.options)
         self.checks = {}
         for info in shown:
-            if info.store != store and len(configured_stores()) > 1:
+            if info.store != store and grouped:
                 store = info.store
                 group = w.HTML(f"<i>{html.escape(texts.panel_store_heading(store))}</i>", layout=w.Layout(grid_column="1 / -1"))
                 children.append(group)
