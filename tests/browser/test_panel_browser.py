@@ -4,8 +4,8 @@ One run, in order, in one notebook: a vault holding `first` and `second` (both
 define SHARED), made from this process in the folders the server's kernels
 use; `%secret panel`; a third secret typed into the form and created; `first`
 and `second` ticked, reordered to second, first with the arrow button and
-loaded (so `first`, loaded last, wins); unloaded; the notebook saved with its
-widget state. The tests then read what the page showed, what JupyterLab saved
+loaded (so `first`, loaded last, wins); unloaded; a .env file picked in the
+file chooser, loaded and unloaded; the notebook saved with its widget state. The tests then read what the page showed, what JupyterLab saved
 and what the server logged. Screenshots of the panel go to build/panel/.
 """
 
@@ -41,9 +41,10 @@ SHOTS = ROOT / "build" / "panel"
 FIRST = "sk-test-first-value-111"
 SECOND = "sk-test-second-value-222"
 TYPED = "sk-test-typed-value-333"
+UPLOADED = "sk-test-uploaded-value-444"
 TYPED_NAME = "third"
 TYPED_KEY = "TYPED_TOKEN"
-VALUES = {"first": FIRST, "second": SECOND, "typed": TYPED}
+VALUES = {"first": FIRST, "second": SECOND, "typed": TYPED, "uploaded": UPLOADED}
 MASK = "[masked:SHARED]"  # the masker's default replacement, "[masked:{name}]"
 
 # No cell's source holds a whole value: the comparison is built from two literals.
@@ -221,6 +222,22 @@ def panel_run(bare_chromium: Any, panel_lab_server: LabServer, panel_vault: Path
         run.text["unloaded"] = run_cell("unloaded")
         expect(page.locator("#jp-main-statusbar")).to_contain_text(KERNEL_IDLE)
 
+        # 5b. A .env file uploaded through the file picker and loaded without being stored;
+        # the upload widget must then hold nothing, in the kernel and in the page.
+        upload_file = server.root / "uploaded.env"
+        upload_file.write_text(f"UPLOADED_TOKEN={UPLOADED}\n")
+        with page.expect_file_chooser() as chooser:  # the widget's file input is not in the page
+            panel.locator(".widget-upload").click()
+        chooser.value.set_files(str(upload_file))
+        upload_file.unlink()
+        expect(panel.locator(".widget-upload")).to_contain_text("(1)")
+        button(panel, "Load file").click()
+        expect(panel).to_contain_text("UPLOADED_TOKEN  from upload:uploaded.env")
+        expect(panel.locator(".widget-upload")).to_contain_text("(0)")
+        run.text["uploaded"] = panel.inner_text()
+        button(panel, "Unload").click()
+        expect(panel).to_contain_text("Restored UPLOADED_TOKEN")
+
         # 6. Save, with the widget state.
         page.keyboard.press("Escape")
         page.keyboard.press("Control+s")
@@ -386,6 +403,12 @@ def test_saved_widget_state_holds_the_panel(panel_run: PanelRun) -> None:
         [m["state"].get("_dom_classes") for m in models.values() if m["model_name"] == "VBoxModel"]
     ), names
     assert {"PasswordModel", "TextModel", "SelectModel", "CheckboxModel", "ButtonModel"} <= names, names
+
+
+def test_an_uploaded_file_is_loaded_and_then_dropped(panel_run: PanelRun) -> None:
+    assert "UPLOADED_TOKEN" in panel_run.text["uploaded"]
+    uploads = [m["state"] for m in widget_models(panel_run.saved).values() if m["model_name"] == "FileUploadModel"]
+    assert uploads and all(not state.get("value") for state in uploads), uploads
 
 
 def test_saved_notebook_holds_no_value(panel_run: PanelRun) -> None:
