@@ -102,11 +102,16 @@ def read_text_file(path: Path, what: str, error: type[InvalidSecretError] = Inva
     except OSError as exc:
         reason = f": {exc.strerror}" if exc.strerror else ""
         raise error(f"Cannot read {shown_path(path)}{reason}.") from None
+    return decode_text(data, shown_path(path), error)
+
+
+def decode_text(data: bytes, shown_file: str, error: type[InvalidSecretError] = InvalidSecretError) -> str:
+    """Bytes of a text file (read from disk, or uploaded) as `read_text_file` reads them."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         found = " (it looks like UTF-16)" if data.startswith(UTF16_BOMS) else ""
-        raise error(f"{shown_path(path)} is not UTF-8 text{found}: save it as UTF-8.") from None
+        raise error(f"{shown_file} is not UTF-8 text{found}: save it as UTF-8.") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # as Path.read_text reads it
 
 

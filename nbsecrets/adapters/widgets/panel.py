@@ -24,8 +24,8 @@ import ipywidgets as w
 from ...core import environment
 from ...core.assignments import TEMPLATES, Suppliers, create_secret, parse_write, update_secret
 from ...core.deletion import delete_secret
-from ...core.dotenv_file import parse_dotenv_text
-from ...core.errors import NbSecretsError
+from ...core.dotenv_file import decode_text, parse_dotenv_text
+from ...core.errors import DotenvError, NbSecretsError
 from ...core.masking import get_masker
 from ...core.secret import Secret
 from ...core.source_spec import parse_sources
@@ -351,11 +351,8 @@ class SecretsPanel:
         if not files:
             raise NbSecretsError(texts.PANEL_NO_UPLOAD)
         upload = files[0]
-        try:
-            text = bytes(upload["content"]).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise NbSecretsError(f"{upload['name']} is not UTF-8 text: save it as UTF-8.") from None
-        return upload["name"], parse_dotenv_text(text.replace("\r\n", "\n"), upload["name"])
+        text = decode_text(bytes(upload["content"]), upload["name"], DotenvError)
+        return upload["name"], parse_dotenv_text(text, upload["name"])
 
     def create_from_upload(self) -> None:
         """A stored secret from the uploaded .env: `%secret create NAME --from-dotenv FILE`."""
