@@ -19,9 +19,7 @@ tail of a secret that overlaps the end of another one would be printed.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
@@ -41,12 +39,14 @@ from .readback import (
     ReadBack,
     Unspaced,
     blocks,
+    changed_neighbourhoods,
     has_line_edits,
     has_markup,
     needs_view,
     only_spacing,
     view_text,
 )
+from .scanner import KeyScanner
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -57,26 +57,13 @@ Region = tuple[int, int, list[tuple[int, int]]]
 _HEAD = 4
 """Length of the pattern heads that pick candidate starts of a held prefix."""
 
-_DFA_MAX_BYTES = 48 * 1024
-"""Up to this many pattern bytes the automaton is a DFA (about 0.5 KB of memory per byte; 48 KB took 67 ms and 24 MB).
+_SPACED_PREFIXES = tuple(
+    dict.fromkeys("".join(prefix.split()) for prefix, _ in PREFIXES if prefix != "".join(prefix.split()))
+)
+"""Credential prefixes that hold whitespace, as the whitespace-free view shows them."""
 
-A DFA scans at ~550 MB/s against ~200-350 MB/s for the crate's NFA, but its
-size grows with the patterns; past this size the NFA is used.
-"""
-
-_SENTINELS = [bytes((first, 0xFF)) for first in range(0, 256, 4)]
-"""Patterns that can never match UTF-8 text (it has no 0xFF byte), starting with 64 different bytes.
-
-With few patterns the crate picks a byte prefilter (start bytes, rare bytes,
-Teddy) that on log-like text stops at nearly every byte and makes the scan
-two to five times slower, depending on the secrets. Start bytes this varied
-keep it from choosing one, so the DFA runs at full speed whatever the secrets.
-"""
-
-_PARALLEL_MIN_BYTES = 1 << 20
-"""Texts shorter than two of these are searched in one piece: a thread costs more than it saves."""
-
-_CORES = min(os.cpu_count() or 1, 4)
+SPARSE_VIEW_MIN = 64 * 1024
+"""Characters from which a text the view changes in few places is read back only around them."""
 
 _NUMERIC = frozenset("0123456789.-+eE")
 
@@ -212,18 +199,20 @@ class Matcher:
             name: replacement.format(name=name) for name in set(self.names)
         }
         self.max_length = max(map(len, self.patterns), default=0)
+        # Longer than any match in the view, any credential prefix, and any entity or markup command.
+        self._view_margin = max(self.max_length, 64) + 64
         # Whether a number's digits can hold a match: only then are numbers in data looked at.
         self.numeric = any(_NUMERIC.issuperset(p) for p in self.patterns)
         self.active = bool(self.patterns) or credentials
         # Credential prefixes ride in the same automaton, after the keys: one scan finds both.
         self._prefix_base = len(self._keys)
         prefixes = [prefix.encode(_ENCODING) for prefix, _ in PREFIXES] if credentials else []
+        # Then the prefixes that hold whitespace as the whitespace-free view shows them: found
+        # there, they send the search for credentials to the text itself.
+        spaced = [marker.encode(_ENCODING) for marker in _SPACED_PREFIXES] if credentials else []
+        self._spaced_base = self._prefix_base + len(prefixes)
         encoded = [k.encode(_ENCODING, _ERRORS) for k in self._keys]
-        if encoded or prefixes:
-            self._max_bytes = max(map(len, encoded + prefixes))
-            self._automaton = _automaton(encoded + prefixes)
-        else:
-            self._automaton = None
+        self._scanner = KeyScanner(encoded + prefixes + spaced)
         if not self.patterns:
             self._heads = None
             self._sorted: list[str] = []
@@ -286,8 +275,12 @@ class Matcher:
             return self._find_direct(text)
         if only_spacing(text):
             return self._find_unspaced(text)
-        matches = self._find_direct(text)
-        matches.extend(self._find_read_back(text, matches))
+        hits = self._hits(text)
+        matches = self._split_hits(text, hits)
+        # A credential may run on far past the places the view changes: with any of their
+        # prefixes in the text, the view is read whole.
+        prefixed = any(index >= self._prefix_base for _, _, index in hits)
+        matches.extend(self._find_read_back(text, matches, whole=prefixed))
         return matches
 
     def _find_unspaced(self, text: str) -> list[Match]:
@@ -298,7 +291,7 @@ class Matcher:
         broke over lines. Credential shapes (a PEM block spans lines) are
         looked for in the text itself.
         """
-        if self._automaton is None:
+        if not self._scanner:
             return []
         view = Unspaced(text)
         if view.data is not None:
@@ -306,9 +299,9 @@ class Matcher:
         else:
             hits = self._hits(view.text)
         base = self._prefix_base
-        hits = [hit for hit in hits if hit[2] < base]
+        key_hits = [hit for hit in hits if hit[2] < base]
         found = []
-        for start, end, slot in self._resolve(view.text, hits) if hits else ():
+        for start, end, slot in self._resolve(view.text, key_hits) if key_hits else ():
             begin, finish = view.span(start, end)
             # Read without spaces, a match may have run on into the next word by chance.
             trimmed = _trim_chance_edges(text, begin, finish)
@@ -317,20 +310,24 @@ class Matcher:
                     continue
                 begin, finish = trimmed
             found.append((begin, finish, slot))
-        if self._credentials:
+        # A credential starts where one of its prefixes stands in the text, and so in the view
+        # (whitespace and all, for the prefixes that hold some): with none in the view, a
+        # search of the text finds none.
+        if self._credentials and len(key_hits) < len(hits):
             found.extend(self._credentials_in(text, found, find_credentials(text)))
         return found
 
     def _find_direct(self, text: str, view: bool = False) -> list[Match]:
-        if self._automaton is None:
+        if not self._scanner:
             return []
         return self._split_hits(text, self._hits(text), view)
 
     def _split_hits(self, text: str, hits: list[Match], view: bool = False) -> list[Match]:
         """Forms and verified fragments from pattern hits, credentials from prefix hits."""
         base = self._prefix_base
-        prefix_hits = [(index - base, start) for start, _, index in hits if index >= base]
-        found = self._resolve(text, [hit for hit in hits if hit[2] < base] if prefix_hits else hits)
+        spaced = self._spaced_base
+        prefix_hits = [(index - base, start) for start, _, index in hits if base <= index < spaced]
+        found = self._resolve(text, [hit for hit in hits if hit[2] < base] if self._credentials else hits)
         if prefix_hits:
             found.extend(self._credentials_in(text, found, credentials_at(text, prefix_hits), view))
         return found
@@ -415,14 +412,16 @@ class Matcher:
             out.append((start, end, covered[at][2] if overlaps else self._slots[label]))
         return out
 
-    def _find_read_back(self, text: str, direct: list[Match]) -> list[Match]:
+    def _find_read_back(self, text: str, direct: list[Match], whole: bool = True) -> list[Match]:
         """Matches in the read-back views of ``text``, mapped back onto it.
 
         A text with markup is read as HTML; one with escape sequences or
         line edits as a terminal shows it (where ``<tZ>`` inside a password
         is no tag); a text with both, both ways. Each view is first built
         and searched whole, which is cheap; only if it holds a match is it
-        built again block by block with the position map.
+        built again block by block with the position map. Unless told to
+        read it ``whole``, a large text that the view changes in a few places
+        is first read back only around those places.
         """
         # Whole forms and credentials are final; a fragment run is left in place, as the view may extend it.
         blanked, regions = _blank(text, [m for m in direct if m[2] < self._form_total or m[2] in self._credential_slots])
@@ -433,7 +432,7 @@ class Matcher:
             readings.append(False)
         out: list[Match] = []
         for markup in readings:
-            if not self._direct_in_view(view_text(blanked, markup)):
+            if not self._view_may_match(blanked, markup, whole):
                 continue
             for offset, block in blocks(blanked):
                 view = view_text(block, markup)
@@ -448,34 +447,26 @@ class Matcher:
     def _direct_in_view(self, view: str) -> bool:
         return bool(self._find_direct(view, view=True))
 
+    def _view_may_match(self, blanked: str, markup: bool, whole: bool) -> bool:
+        """Whether the view of ``blanked`` may hold a match; a large text is read only where the view changes it."""
+        near = None
+        if not whole and len(blanked) >= SPARSE_VIEW_MIN:
+            most = max(16, len(blanked) // (16 * self._view_margin))
+            near = changed_neighbourhoods(blanked, markup, self._view_margin, most)
+        if near is None:
+            return self._direct_in_view(view_text(blanked, markup))
+        if not near:
+            return False
+        view = view_text(near, markup)
+        hits = self._hits(view)
+        # A credential prefix may start one that runs on past its neighbourhood: read the whole view.
+        if any(index >= self._prefix_base for _, _, index in hits):
+            return True
+        return bool(self._split_hits(view, hits, True))
+
     def _scan(self, raw: bytes) -> list[tuple[int, int, int]]:
-        """(pattern index, start, end) of every match in ``raw``, in byte offsets.
-
-        A large text (a 20 MB HTML display) is cut into one piece per core and
-        the pieces are searched at once: the automaton releases the GIL while
-        it searches. Each piece reaches one pattern length past its end, and
-        keeps only the matches that start inside it, so every match is found
-        exactly once.
-        """
-        parts = min(_CORES, len(raw) // _PARALLEL_MIN_BYTES)
-        if parts < 2:
-            return self._automaton.find_matches_as_indexes(raw, overlapping=True)
-        view = memoryview(raw)
-        size = -(-len(raw) // parts)
-        results: list[list[tuple[int, int, int]]] = [[] for _ in range(parts)]
-
-        def search(part: int) -> None:
-            lo, hi = part * size, min(len(raw), (part + 1) * size)
-            hits = self._automaton.find_matches_as_indexes(view[lo : hi + self._max_bytes - 1], overlapping=True)
-            results[part] = [(index, lo + start, lo + end) for index, start, end in hits if lo + start < hi]
-
-        helpers = [threading.Thread(target=search, args=(part,), name="nbsecrets-scan") for part in range(1, parts)]
-        for helper in helpers:
-            helper.start()
-        search(0)
-        for helper in helpers:
-            helper.join()
-        return [hit for part in results for hit in part]
+        """(key index, start, end) of every key in ``raw``, in byte offsets."""
+        return self._scanner.scan(raw)
 
     def replace(self, text: str) -> str:
         """``text`` with every match replaced; the very same object when nothing matched."""
@@ -579,17 +570,6 @@ class Matcher:
         if at < len(self._sorted) and self._sorted[at].startswith(prefix):
             return self._sorted_index[at]
         return None
-
-
-def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:
-    if sum(map(len, patterns)) <= _DFA_MAX_BYTES:
-        # The sentinels' indexes come after the real patterns and are never reported.
-        return ahocorasick_rs.BytesAhoCorasick(
-            patterns + _SENTINELS,
-            matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
-            implementation=ahocorasick_rs.Implementation.DFA,
-        )
-    return ahocorasick_rs.BytesAhoCorasick(patterns, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
 
 
 def cover(

@@ -141,7 +141,7 @@ def has_line_edits(text: str) -> bool:
 
 def has_markup(text: str) -> bool:
     """Whether the text may be HTML (or Pygments' LaTeX), to be read both as markup and as plain text."""
-    return "<" in text or "&" in text or "\\PY" in text
+    return "<" in text or "&" in text or ("\\" in text and "\\PY" in text)
 
 
 def _decode_pygments(match: re.Match[str]) -> str:
@@ -164,6 +164,61 @@ def view_text(text: str, markup: bool = True) -> str:
     if "'" in text or '"' in text:
         text = _LITERAL_JOIN.sub("", text)
     return "".join(text.split())
+
+
+_ASCII_SPACES = tuple("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
+_SPACES = _ASCII_SPACES + tuple("\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""Every character ``str.isspace()`` holds (what ``str.split()`` and the view drop)."""
+_QUOTES = ("'", '"')
+_MARKUP_MARKS = ("<", "&", "\\", "}")
+SEPARATOR = "\0"
+"""What joins neighbourhoods in :func:`changed_neighbourhoods`: no form, window or credential holds it."""
+
+
+def changed_neighbourhoods(text: str, markup: bool, margin: int, most: int) -> str | None:
+    """The parts of ``text`` whose view may differ from them, each with ``margin`` characters either side.
+
+    Outside these parts the view shows the text character for character,
+    so a match in the view that is not one in the text lies inside one of
+    them, provided ``margin`` is at least the longest match plus the
+    longest entity or markup command. Parts closer than two margins are
+    one part; the parts are joined by :data:`SEPARATOR`, which no match
+    crosses. A large display with a few tags is then read back in a few
+    hundred characters instead of megabytes.
+
+    None when this is no cheaper than reading the whole text: more than
+    ``most`` changed places, or ``\r``, ``\b`` or escape sequences (which
+    move what follows them on the line).
+    """
+    if has_line_edits(text):
+        return None
+    marks = (_ASCII_SPACES if text.isascii() else _SPACES) + _QUOTES + (_MARKUP_MARKS if markup else ())
+    spots: list[tuple[int, int]] = []
+    for mark in marks:
+        at = text.find(mark)
+        while at >= 0:
+            end = at + 1
+            if mark == "<":
+                # A tag is dropped whole: one place, however long.
+                close, reopen = text.find(">", at), text.find("<", at + 1)
+                if close >= 0 and (reopen < 0 or close < reopen):
+                    end = close + 1
+            spots.append((at, end))
+            if len(spots) > most:
+                return None
+            at = text.find(mark, at + 1)
+    if not spots:
+        return ""
+    spots.sort()
+    parts: list[str] = []
+    start, end = spots[0]
+    for spot_start, spot_end in spots[1:]:
+        if spot_start - end > 2 * margin:
+            parts.append(text[max(0, start - margin) : end + margin])
+            start = spot_start
+        end = max(end, spot_end)
+    parts.append(text[max(0, start - margin) : end + margin])
+    return SEPARATOR.join(parts)
 
 
 class ReadBack:

@@ -13,20 +13,12 @@ from hypothesis import strategies as st
 from nbsecrets.core import registry as registry_module
 from nbsecrets.core.errors import InvalidSecretError
 from nbsecrets.core.masking import MaskConfig, Masker, get_masker
-from nbsecrets.core.masking import matcher as matcher_module
+from nbsecrets.core.masking import scanner
 from nbsecrets.core.masking.matcher import Matcher, cover
 from nbsecrets.core.registry import SecretRegistry
 
 API_KEY = "sk-test-4f9a1c7e2b"
 DB_PASSWORD = "sk-test-db-pw-0x77"
-
-
-@pytest.fixture(params=["dfa", "nfa"])
-def automaton_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test against both automata the matcher can build."""
-    if request.param == "nfa":
-        monkeypatch.setattr(matcher_module, "_DFA_MAX_BYTES", 0)
-    return request.param
 
 
 @pytest.fixture
@@ -382,12 +374,9 @@ def test_mask_equals_naive_union_of_occurrences(parts: list[str]) -> None:
         assert masked is text
 
 
-def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch) -> None:
+def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch, automaton_kind: str) -> None:
     """Pieces searched at once must agree with one whole search, matches across cuts included."""
     import random
-
-    from nbsecrets.core.masking import matcher as matcher_module
-    from nbsecrets.core.masking.matcher import Matcher
 
     secrets = ["sk-test-cut-aaaaaaaa", "sk-test-cut-aaaa", "é-sk-test-unicode-é", "zzzzzzzzzz"]
     matcher = Matcher([(s, f"K{i}") for i, s in enumerate(secrets)])
@@ -398,9 +387,9 @@ def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch) -> 
             parts.append("".join(rng.choice("abz é\n") for _ in range(rng.randrange(0, 30))))
             parts.append(rng.choice(secrets))
         text = "".join(parts)
-        monkeypatch.setattr(matcher_module, "_PARALLEL_MIN_BYTES", 10**9)
+        monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", 10**9)
         whole = sorted(matcher.find_all(text))
-        monkeypatch.setattr(matcher_module, "_PARALLEL_MIN_BYTES", rng.randrange(8, 64))
-        monkeypatch.setattr(matcher_module, "_CORES", rng.randrange(2, 6))
+        monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", rng.randrange(8, 64))
+        monkeypatch.setattr(scanner, "CORES", rng.randrange(2, 6))
         assert sorted(matcher.find_all(text)) == whole, trial
         assert whole

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from stream_feed import feed_all as run
 
 from nbsecrets.core.masking import MaskConfig, Masker
-from nbsecrets.core.masking import matcher as matcher_module
 from nbsecrets.core.registry import SecretRegistry
 
 API_KEY = "sk-test-9d8c7b6a5f"
@@ -23,10 +22,8 @@ FIRST = "sk-test-first-OVER"  # overlaps SECOND
 SECOND = "OVER-second-sk-test"
 
 
-@pytest.fixture(params=["dfa", "nfa"])
-def masker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Masker:
-    if request.param == "nfa":
-        monkeypatch.setattr(matcher_module, "_DFA_MAX_BYTES", 0)
+@pytest.fixture
+def masker(automaton_kind: str) -> Masker:
     reg = SecretRegistry()
     for value, name in ((API_KEY, "API_KEY"), (SHORT, "SHORT"), (LONG, "LONG"), (FIRST, "FIRST"), (SECOND, "SECOND")):
         reg.add(value, name)
