@@ -9,8 +9,18 @@ into an .ipynb. None of that passes through the kernel's session, so each is
 masked where it is stored. The log file of ``%logstart`` is written through
 the shell's logger, whose ``log_write`` is masked too: ``%logstart -o``
 replays ``repr(Out[n])`` of every earlier result into the file when it
-starts, and those are the user's objects, not masked text. The results themselves (``Out``, ``_``) are the
-user's objects, not text, and are left alone.
+starts, and those are the user's objects, not masked text. The results
+themselves (``Out``, ``_``) are the user's objects, not text, and are left
+alone.
+
+Stream text is masked when its cell ends rather than where it is stored.
+IPython 9 appends every single write to a plain list (200,000 prints make
+400,000 appends), and anything that watched those appends would cost every
+print. The lists are left alone while the cell runs and masked in place at
+``post_execute``, each as one text, so a secret printed in pieces is masked
+whole. Every reader of them reads a finished cell: ``%notebook`` exports the
+cells before its own, and ``%history -o``, the kernel's history requests and
+the history database read ``output_hist_reprs``, never ``outputs``.
 """
 
 from __future__ import annotations
@@ -22,73 +32,6 @@ from typing import Any, NamedTuple
 from nbsecrets.core.masking import get_masker
 
 _STREAM_TYPES = ("out_stream", "err_stream")
-
-
-_BATCH = 64 * 1024
-"""Characters of stream writes collected before they are masked into the history as one piece."""
-
-
-class _MaskedChunks(list):
-    """The chunk list of a stream output, masked across chunk boundaries.
-
-    IPython 9 appends every single write to this list (200,000 prints make
-    400,000 appends). Masking each would cost more than the print itself, so
-    writes are collected and masked in pieces of about 64 KB, and the rest at
-    :meth:`release` (after each cell). Collected text is never in the list
-    itself, so a reader only ever sees masked text, perhaps not all of it yet.
-    """
-
-    def __init__(self, owner: HistoryMasking, chunks: Iterable[str] = ()) -> None:
-        super().__init__()
-        self._owner = owner
-        self._masking = get_masker().stream()
-        self._collected: list[str] = []
-        self._size = 0
-        for chunk in chunks:
-            self.append(chunk)
-        self._mask_collected()
-
-    def append(self, chunk: Any) -> None:
-        # The hot path of every print: plain acquire/release, the held set touched once per batch.
-        lock = self._owner.lock
-        lock.acquire()
-        try:
-            if chunk.__class__ is not str:
-                self._mask_collected()
-                super().append(chunk)
-                return
-            collected = self._collected
-            if not collected:
-                self._owner.held.add(self)
-            collected.append(chunk)
-            self._size += len(chunk)
-            if self._size >= _BATCH:
-                self._mask_collected()
-        finally:
-            lock.release()
-
-    def extend(self, chunks: Iterable[Any]) -> None:
-        for chunk in chunks:
-            self.append(chunk)
-
-    def release(self) -> None:
-        """Mask everything collected and give up what the stream masker holds."""
-        self._mask_collected()
-        out = self._masking.flush()
-        if out:
-            super().append(out)
-
-    def _mask_collected(self) -> None:
-        if not self._collected:
-            return
-        text = "".join(self._collected)
-        self._collected.clear()
-        self._size = 0
-        out = self._masking.feed(text)
-        if out:
-            super().append(out)
-
-    __hash__ = object.__hash__  # held in a set by identity
 
 
 class _MaskedOutputList(list):
@@ -174,7 +117,10 @@ class HistoryMasking:
     def __init__(self, shell: Any) -> None:
         self._shell = shell
         self.lock = threading.RLock()
-        self.held: set[_MaskedChunks] = set()
+        # Stream outputs recorded since the last release, and those masked by it, which a
+        # thread may still have written to as that cell ended: both are looked at next time.
+        self._streams: list[Any] = []
+        self._settling: list[tuple[Any, dict[str, str]]] = []
         self._methods: list[_MethodPatch] = []
         self._swapped: list[_Swap] = []
 
@@ -222,23 +168,21 @@ class HistoryMasking:
         self._swapped.clear()
 
     def release(self) -> None:
-        """Move held stream text into history (after each cell: nothing more can complete it)."""
+        """Mask the stream text recorded since the last call (after each cell)."""
         with self.lock:
-            held, self.held = self.held, set()
-            for chunks in held:
-                chunks.release()
+            recorded, self._streams = self._streams, []
+            for item, masked in self._settling:
+                _mask_stream(item, masked)
+            self._settling = [(item, _mask_stream(item, {})) for item in recorded]
 
     def mask_output(self, item: Any) -> Any:
-        """Mask one HistoryOutput in place: bundles now, stream chunks as they arrive."""
+        """Mask one HistoryOutput: a bundle now, stream text when the cell ends (see :meth:`release`)."""
         bundle = getattr(item, "bundle", None)
         if not isinstance(bundle, dict):
             return item
         if getattr(item, "output_type", None) in _STREAM_TYPES:
-            for key, value in list(bundle.items()):
-                if isinstance(value, list) and not isinstance(value, _MaskedChunks):
-                    bundle[key] = _MaskedChunks(self, value)
-                elif isinstance(value, str):
-                    bundle[key] = get_masker().mask(value)
+            with self.lock:
+                self._streams.append(item)
         else:
             item.bundle = get_masker().mask_values(bundle)
         return item
@@ -251,14 +195,32 @@ class HistoryMasking:
         self._swapped.append(_Swap(name, original, had_own, replacement))
 
 
+def _mask_stream(item: Any, masked: dict[str, str]) -> dict[str, str]:
+    """Each chunk list of a stream output becomes one masked text, in place; returns those texts by key.
+
+    In place, because IPython keeps writing to the same list while the
+    cell runs; what a thread appends meanwhile stays after it, and is
+    masked at the next release. A list that still holds only the text
+    ``masked`` gave it last time is left as it is.
+    """
+    bundle = getattr(item, "bundle", None)
+    if not isinstance(bundle, dict):
+        return masked
+    masker = get_masker()
+    done: dict[str, str] = {}
+    for key, chunks in list(bundle.items()):
+        if isinstance(chunks, str):
+            bundle[key] = done[key] = masker.mask(chunks)
+        elif isinstance(chunks, list):
+            taken = chunks[:]
+            if len(taken) == 1 and taken[0] is masked.get(key):
+                done[key] = taken[0]
+                continue
+            text = masker.mask("".join(chunk if isinstance(chunk, str) else str(chunk) for chunk in taken))
+            chunks[: len(taken)] = [text]
+            done[key] = text
+    return done
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, _MaskedOutputList):
-        items = list(value)
-        for item in items:
-            bundle = getattr(item, "bundle", None)
-            if isinstance(bundle, dict):
-                for key, chunks in list(bundle.items()):
-                    if isinstance(chunks, _MaskedChunks):
-                        bundle[key] = list(chunks)
-        return items
-    return value
+    return list(value) if isinstance(value, _MaskedOutputList) else value

@@ -34,6 +34,7 @@ from .fragments import (
     window_plan,
     windows,
 )
+from .memo import Memo
 from .patterns import PATTERNS, PREFIXES, credentials_at, find_credentials, open_credential
 from .readback import (
     ReadBack,
@@ -204,6 +205,7 @@ class Matcher:
         # Whether a number's digits can hold a match: only then are numbers in data looked at.
         self.numeric = any(_NUMERIC.issuperset(p) for p in self.patterns)
         self.active = bool(self.patterns) or credentials
+        self._memo = Memo()
         # Credential prefixes ride in the same automaton, after the keys: one scan finds both.
         self._prefix_base = len(self._keys)
         prefixes = [prefix.encode(_ENCODING) for prefix, _ in PREFIXES] if credentials else []
@@ -291,8 +293,9 @@ class Matcher:
         broke over lines. Credential shapes (a PEM block spans lines) are
         looked for in the text itself.
         """
-        if not self._scanner:
-            return []
+        if not self._keys:
+            # Nothing registered: only credential shapes, and those are looked for as written.
+            return self._credentials_in(text, [], find_credentials(text)) if self._credentials else []
         view = Unspaced(text)
         if view.data is not None:
             hits = [(start, end, index) for index, start, end in self._scan(view.data)]
@@ -469,7 +472,17 @@ class Matcher:
         return self._scanner.scan(raw)
 
     def replace(self, text: str) -> str:
-        """``text`` with every match replaced; the very same object when nothing matched."""
+        """``text`` with every match replaced; the very same object when nothing matched.
+
+        A large text masked lately by this matcher is not scanned again (see :mod:`.memo`).
+        """
+        masked = self._memo.get(text)
+        if masked is None:
+            masked = self._replace(text)
+            self._memo.put(text, masked)
+        return masked
+
+    def _replace(self, text: str) -> str:
         matches = self.find_all(text)
         if not matches:
             return text
