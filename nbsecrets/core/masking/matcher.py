@@ -42,9 +42,9 @@ from .readback import (
     blocks,
     changed_neighbourhoods,
     has_line_edits,
+    has_literal_joins,
     has_markup,
-    needs_view,
-    only_spacing,
+    has_spacing,
     view_text,
 )
 from .scanner import KeyScanner
@@ -273,16 +273,18 @@ class Matcher:
         """
         if not text or not self.active:
             return []
-        if not needs_view(text):
+        # Each property once: on a large display every pass over the text counts.
+        edits, markup = has_line_edits(text), has_markup(text)
+        if not (edits or markup or has_spacing(text)):
             return self._find_direct(text)
-        if only_spacing(text):
+        if not (edits or markup or has_literal_joins(text)):
             return self._find_unspaced(text)
         hits = self._hits(text)
         matches = self._split_hits(text, hits)
         # A credential may run on far past the places the view changes: with any of their
         # prefixes in the text, the view is read whole.
         prefixed = any(index >= self._prefix_base for _, _, index in hits)
-        matches.extend(self._find_read_back(text, matches, whole=prefixed))
+        matches.extend(self._find_read_back(text, matches, whole=prefixed, traits=(edits, markup)))
         return matches
 
     def _find_unspaced(self, text: str) -> list[Match]:
@@ -415,7 +417,9 @@ class Matcher:
             out.append((start, end, covered[at][2] if overlaps else self._slots[label]))
         return out
 
-    def _find_read_back(self, text: str, direct: list[Match], whole: bool = True) -> list[Match]:
+    def _find_read_back(
+        self, text: str, direct: list[Match], whole: bool = True, traits: tuple[bool, bool] | None = None
+    ) -> list[Match]:
         """Matches in the read-back views of ``text``, mapped back onto it.
 
         A text with markup is read as HTML; one with escape sequences or
@@ -424,18 +428,22 @@ class Matcher:
         and searched whole, which is cheap; only if it holds a match is it
         built again block by block with the position map. Unless told to
         read it ``whole``, a large text that the view changes in a few places
-        is first read back only around those places.
+        is first read back only around those places. ``traits`` are
+        ``text``'s line edits and markup, when the caller knows them.
         """
         # Whole forms and credentials are final; a fragment run is left in place, as the view may extend it.
         blanked, regions = _blank(text, [m for m in direct if m[2] < self._form_total or m[2] in self._credential_slots])
+        if traits is None or blanked is not text:
+            traits = has_line_edits(blanked), has_markup(blanked)
+        edits, markup_seen = traits
         readings = []
-        if has_markup(blanked):
+        if markup_seen:
             readings.append(True)
-        if has_line_edits(blanked) or not readings:
+        if edits or not readings:
             readings.append(False)
         out: list[Match] = []
         for markup in readings:
-            if not self._view_may_match(blanked, markup, whole):
+            if not self._view_may_match(blanked, markup, whole or edits):
                 continue
             for offset, block in blocks(blanked):
                 view = view_text(block, markup)
@@ -451,7 +459,10 @@ class Matcher:
         return bool(self._find_direct(view, view=True))
 
     def _view_may_match(self, blanked: str, markup: bool, whole: bool) -> bool:
-        """Whether the view of ``blanked`` may hold a match; a large text is read only where the view changes it."""
+        """Whether the view of ``blanked`` may hold a match; a large text is read only where the view changes it.
+
+        ``whole`` reads the whole view: for a credential prefix in the text, or line edits, which move what follows them.
+        """
         near = None
         if not whole and len(blanked) >= SPARSE_VIEW_MIN:
             most = max(16, len(blanked) // (16 * self._view_margin))

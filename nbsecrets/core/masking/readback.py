@@ -60,16 +60,22 @@ def needs_view(text: str) -> bool:
     A secret spaced out (``" ".join(S)``, groups of four) reads back as
     easily as one broken over lines.
     """
-    if " " in text or "\t" in text or text.find("\n", 0, len(text) - 1) >= 0:
-        return True
-    return has_line_edits(text) or has_markup(text)
+    return has_spacing(text) or has_line_edits(text) or has_markup(text)
 
 
 def only_spacing(text: str) -> bool:
     """Whether the view differs from the text by whitespace alone (most output: logs, prints, tables)."""
-    if has_line_edits(text) or has_markup(text):
-        return False
-    return not (("'" in text or '"' in text) and _LITERAL_JOIN.search(text))
+    return not (has_line_edits(text) or has_markup(text) or has_literal_joins(text))
+
+
+def has_spacing(text: str) -> bool:
+    """Whitespace inside the text (a trailing line break alone does not count)."""
+    return " " in text or "\t" in text or text.find("\n", 0, len(text) - 1) >= 0
+
+
+def has_literal_joins(text: str) -> bool:
+    """Adjacent string literals (pprint's split lines, ``list(S)``), which the view joins."""
+    return ("'" in text or '"' in text) and _LITERAL_JOIN.search(text) is not None
 
 
 class Unspaced:
@@ -187,11 +193,9 @@ def changed_neighbourhoods(text: str, markup: bool, margin: int, most: int) -> s
     hundred characters instead of megabytes.
 
     None when this is no cheaper than reading the whole text: more than
-    ``most`` changed places, or ``\r``, ``\b`` or escape sequences (which
-    move what follows them on the line).
+    ``most`` changed places. The text must hold no line edits (see
+    :func:`has_line_edits`): they move what follows them on the line.
     """
-    if has_line_edits(text):
-        return None
     marks = (_ASCII_SPACES if text.isascii() else _SPACES) + _QUOTES + (_MARKUP_MARKS if markup else ())
     spots: list[tuple[int, int]] = []
     for mark in marks:

@@ -60,28 +60,27 @@ class KeyScanner:
 
     def __init__(self, keys: list[bytes]) -> None:
         self.max_length = max(map(len, keys), default=0)
-        self._tables: list[tuple[tuple[int, dict[bytes, tuple[int, ...]]], ...]] | None = None
+        self._lengths: list[tuple[int, ...]] | None = None
         if not keys:
             self._automaton = None
             return
         if sum(map(len, keys)) <= DFA_MAX_BYTES:
             self._automaton = _build(keys, dfa=True)
             return
-        heads: dict[bytes, int] = {}
-        by_head: list[dict[int, dict[bytes, list[int]]]] = []
+        # Each head's key lengths, and every key's indexes (a key may be listed twice).
+        lengths: dict[bytes, set[int]] = {}
+        exact: dict[bytes, tuple[int, ...]] = {}
         for index, key in enumerate(keys):
             head = key[:HEAD]
-            at = heads.get(head)
-            if at is None:
-                at = heads[head] = len(by_head)
-                by_head.append({})
-            by_head[at].setdefault(len(key), {}).setdefault(key, []).append(index)
-        # Per head: (key length, {key: indexes}) for each length of key that starts with it.
-        self._tables = [
-            tuple((length, {key: tuple(found) for key, found in table.items()}) for length, table in lengths.items())
-            for lengths in by_head
-        ]
-        self._automaton = _build(list(heads), dfa=len(heads) <= HEAD_DFA_MAX)
+            found = lengths.get(head)
+            if found is None:
+                lengths[head] = {len(key)}
+            else:
+                found.add(len(key))
+            exact[key] = exact.get(key, ()) + (index,)
+        self._exact = exact
+        self._lengths = [tuple(found) for found in lengths.values()]
+        self._automaton = _build(list(lengths), dfa=len(lengths) <= HEAD_DFA_MAX)
 
     def __bool__(self) -> bool:
         return self._automaton is not None
@@ -118,18 +117,19 @@ class KeyScanner:
         whole = lo == 0 and hi == len(raw)
         piece = raw if whole else memoryview(raw)[lo : hi + self.max_length - 1]
         found = self._automaton.find_matches_as_indexes(piece, overlapping=True)  # type: ignore[union-attr]
-        tables = self._tables
-        if tables is None:
+        lengths = self._lengths
+        if lengths is None:
             if whole:
                 return found
             return [(index, lo + start, lo + end) for index, start, end in found if lo + start < hi]
+        exact = self._exact
         hits: list[Hit] = []
         for head, start, _ in found:
             start += lo
             if start >= hi:
                 continue
-            for length, table in tables[head]:
-                indexes = table.get(raw[start : start + length])
+            for length in lengths[head]:
+                indexes = exact.get(raw[start : start + length])
                 if indexes is not None:
                     for index in indexes:
                         hits.append((index, start, start + length))

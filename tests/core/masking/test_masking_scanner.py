@@ -1,0 +1,96 @@
+"""The key scanner: every occurrence of every key, whichever automaton it builds, whole or in pieces."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nbsecrets.core.masking import scanner
+from nbsecrets.core.masking.scanner import HEAD, KeyScanner
+
+
+def naive(keys: list[bytes], raw: bytes) -> list[tuple[int, int, int]]:
+    return sorted(
+        (index, start, start + len(key))
+        for index, key in enumerate(keys)
+        for start in range(len(raw) - len(key) + 1)
+        if raw.startswith(key, start)
+    )
+
+
+def test_no_keys_finds_nothing() -> None:
+    empty = KeyScanner([])
+    assert not empty
+    assert empty.scan(b"anything at all") == []
+
+
+def test_every_occurrence_overlapping_and_nested(automaton_kind: str) -> None:
+    keys = [b"abcabc", b"bca", b"ab", b"abcabcabc", b"zz"]
+    raw = b"xxabcabcabcabcyy zzz"
+    found = KeyScanner(keys).scan(raw)
+    assert sorted(found) == naive(keys, raw)
+
+
+def test_keys_sharing_a_head_and_keys_shorter_than_it(automaton_kind: str) -> None:
+    # Heads of HEAD bytes: these share "sk-t"; "sk-" and "s" are shorter than a head.
+    keys = [b"sk-test-aaaa", b"sk-test-bbbbbbbb", b"sk-tell", b"sk-", b"s", b"sk-test-aaaa"]
+    raw = b"sk-test-aaaa sk-test-bbbbbbbb sk-tell sk-test-cccc"
+    assert len(keys[3]) < HEAD
+    assert sorted(KeyScanner(keys).scan(raw)) == naive(keys, raw)
+
+
+def test_a_head_found_without_its_key_reports_nothing(automaton_kind: str) -> None:
+    keys = [b"sk-test-" + bytes([65 + i]) * 8 for i in range(20)]
+    raw = b"sk-test-" * 1000  # every head, never a whole key
+    assert KeyScanner(keys).scan(raw) == []
+
+
+def test_non_ascii_bytes(automaton_kind: str) -> None:
+    keys = ["é-sk-test".encode(), "日本語の鍵".encode(), "\u00e9t\u00e9".encode()]
+    raw = "x é-sk-test y 日本語の鍵 été".encode()
+    assert sorted(KeyScanner(keys).scan(raw)) == naive(keys, raw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30),
+    raw=st.binary(max_size=300),
+    seed=st.integers(0, 2**16),
+)
+def test_agrees_with_a_naive_search(keys: list[bytes], raw: bytes, seed: int) -> None:
+    rng = random.Random(seed)
+    # Plant some keys so that there is something to find.
+    pieces = [raw]
+    for _ in range(rng.randrange(0, 5)):
+        pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(keys))
+    raw = b"".join(pieces)
+    expected = naive(keys, raw)
+    for settings_ in ({}, {"DFA_MAX_BYTES": 0}, {"DFA_MAX_BYTES": 0, "HEAD_DFA_MAX": 0}):
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in settings_.items():
+                patch.setattr(scanner, name, value)
+            built = KeyScanner(keys)
+            assert sorted(built.scan(raw)) == expected, settings_
+            patch.setattr(scanner, "PARALLEL_MIN_BYTES", rng.randrange(4, 40))
+            patch.setattr(scanner, "CORES", rng.randrange(2, 5))
+            assert sorted(built.scan(raw)) == expected, ("in pieces", settings_)
+
+
+def test_large_text_in_pieces_finds_each_occurrence_once(automaton_kind: str, monkeypatch) -> None:
+    """Keys cut by the border of two pieces are found, and none twice."""
+    keys = [b"border-key-%02d" % i for i in range(40)]
+    rng = random.Random(3)
+    parts = []
+    for _ in range(2000):
+        parts.append(bytes(rng.choice(b"abc -") for _ in range(rng.randrange(0, 40))))
+        parts.append(rng.choice(keys))
+    raw = b"".join(parts)
+    expected = naive(keys, raw)
+    monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", 1000)
+    monkeypatch.setattr(scanner, "CORES", 4)
+    found = KeyScanner(keys).scan(raw)
+    assert len(found) == len(set(found))
+    assert sorted(found) == expected
