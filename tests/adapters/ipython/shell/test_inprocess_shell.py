@@ -143,6 +143,27 @@ def test_history_outputs_and_exceptions_are_masked(shell) -> None:
     assert SECRET not in repr(dict(hm.outputs))
 
 
+@pytest.mark.skipif(not hasattr(HistoryManager, "outputs"), reason="IPython < 9 keeps no output bundles")
+def test_history_stream_text_is_masked_whole_when_the_cell_ends(shell) -> None:
+    shell.run_line_magic("load_ext", "nbsecrets")
+    nbsecrets.mask(SECRET, name="INPROC_KEY")
+    shell.user_ns["S"] = SECRET
+    # One write per character: no single write holds anything that looks like the secret.
+    shell.run_cell('for ch in S:\n    print(ch, end="")\nprint(" done")', store_history=True)
+    hm = shell.history_manager
+    stream = [o for outputs in hm.outputs.values() for o in outputs if o.output_type == "out_stream"][-1]
+    chunks = stream.bundle["stream"]
+    # IPython's own list, untouched while the cell ran: nothing stood between a print and it.
+    assert type(chunks) is list
+    assert "".join(chunks) == "[masked:INPROC_KEY] done\n"
+    # A thread that wrote to the record as the cell ended: the next cell's end masks it too.
+    chunks.append(SECRET[:20])
+    chunks.append(SECRET[20:])
+    shell.run_cell("pass", store_history=True)
+    assert SECRET[:12] not in "".join(chunks) and SECRET[20:] not in "".join(chunks)
+    assert "".join(chunks).startswith("[masked:INPROC_KEY] done\n")
+
+
 class _Screen(io.StringIO):
     """A stream that lets the test wait for what is written to it."""
 
