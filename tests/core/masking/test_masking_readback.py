@@ -287,6 +287,18 @@ def test_unspaced_agrees_with_readback_across_blocks(text: str) -> None:
         _assert_unspaced_matches_readback(text)
 
 
+@settings(max_examples=150, deadline=None)
+@given(spacing_texts)
+def test_unspaced_agrees_with_readback_across_map_pieces(text: str) -> None:
+    """The way back is found piece by piece (for ASCII, by counting): pieces of a few characters."""
+    if not only_spacing(text):
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(readback, "MAP_BLOCK", 5)
+        _assert_unspaced_matches_readback(text)
+        _assert_unspaced_matches_readback(text.replace("\xa0", " ").replace("\x85", "\n").replace("\u2028", "\t").replace("\u3000", " "))
+
+
 def test_unspaced_across_real_blocks() -> None:
     text = (" " * (readback.BLOCK - 3)) + "sk-test-abc\n   def" + "\n" * readback.BLOCK + "zz"
     un = Unspaced(text)
