@@ -101,7 +101,7 @@ def periodic_values() -> list[str]:
 
 
 def build_rows(rng: random.Random) -> None:
-    print("build the masker (time to its first use), against a bare automaton over the values alone")
+    print("build the masker (time to its first use), against a bare automaton of one key per value")
     print(f"  {'':<24} {'build s':>8} {'aim s':>6} {'bare s':>8} {'ratio':>6} {'patterns':>9}")
     for label, values in (
         ("1,000 random secrets", [fake_secret(rng) for _ in range(1000)]),
@@ -112,7 +112,8 @@ def build_rows(rng: random.Random) -> None:
         start = time.perf_counter()
         patterns = len(masker.matcher)
         elapsed = time.perf_counter() - start
-        encoded = [v.encode() for v in values]
+        # One key per value, cut short as the masker's own keys are (a long periodic key builds in quadratic time).
+        encoded = [v[:64].encode() for v in values]
         bare = best(lambda e=encoded: ahocorasick_rs.BytesAhoCorasick(e), 1)
         print(f"  {label:<24} {elapsed:8.3f} {AIM_BUILD[label]:6.2f} {bare:8.3f} {elapsed / bare:6.1f} {patterns:9}")
 

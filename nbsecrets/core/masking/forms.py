@@ -95,8 +95,22 @@ def _derived(value: str, depth: int) -> Iterator[str]:
                 yield from _derived(string, depth + 1)
 
 
+_UNESCAPED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Characters that JSON, repr, URL quoting, HTML and shell quoting all leave as they are (most tokens)."""
+
+
 def _escapes(value: str) -> Iterator[str]:
     """The text escapes a value goes through when printed inside code, data or markup."""
+    if _UNESCAPED.fullmatch(value):
+        # Every escape below gives the value itself; only Pygments' LaTeX writes - _ ~ as commands.
+        yield value
+        if any(ch in value for ch in PYGMENTS_TEX):
+            yield _pygments_tex(value)
+        return
+    yield from _all_escapes(value)
+
+
+def _all_escapes(value: str) -> Iterator[str]:
     once = json.dumps(value)[1:-1]
     yield once
     yield json.dumps(value, ensure_ascii=False)[1:-1]
@@ -127,7 +141,11 @@ def _escapes(value: str) -> Iterator[str]:
     if "$" in value:
         yield value.replace("$", "$$")  # make, compose, Jenkins
     if any(ch in value for ch in PYGMENTS_TEX):
-        yield "".join(f"\\PYZ{PYGMENTS_TEX[ch]}{{}}" if ch in PYGMENTS_TEX else ch for ch in value)
+        yield _pygments_tex(value)
+
+
+def _pygments_tex(value: str) -> str:
+    return "".join(f"\\PYZ{PYGMENTS_TEX[ch]}{{}}" if ch in PYGMENTS_TEX else ch for ch in value)
 
 
 def _yaml_escaped(value: str) -> str:

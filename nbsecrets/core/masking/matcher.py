@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -133,24 +134,15 @@ class Matcher:
         # The automaton holds keys: the last ANCHOR characters of each form (the
         # whole form is then checked where its key ends) and the windows of the
         # fragment sources. Short keys keep the automaton small enough to be a DFA.
-        keys: dict[str, int] = {}
-        key_forms: list[list[tuple[int, int]]] = []  # (form index, where the key starts in it)
-        key_refs: list[list[tuple[int, int]]] = []
-
-        def key(text: str) -> int:
-            at = keys.get(text)
-            if at is None:
-                at = keys[text] = len(key_forms)
-                key_forms.append([])
-                key_refs.append([])
-            return at
-
+        # Key text -> (form index, where the key starts in it) for each form, and
+        # (source, offset) for each window of a fragment source, under that key.
+        entries: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
         uses: dict[str, int] = {}
         for index, form in enumerate(patterns):
             offset = _anchor_offset(form, uses)
             anchor = form[offset : offset + ANCHOR]
             uses[anchor] = uses.get(anchor, 0) + 1
-            key_forms[key(anchor)].append((index, offset))
+            (entries.get(anchor) or entries.setdefault(anchor, ([], [])))[0].append((index, offset))
         self.fragment_length = fragment_length
         self._window = window_plan(fragment_length)[0]
         self._sources: list[Source] = []
@@ -163,22 +155,24 @@ class Matcher:
                 source = Source.of(text, name)
                 sid = len(self._sources)
                 self._sources.append(source)
-                places: dict[int, int] = {}  # key -> places of this source kept under it
+                places: dict[str, int] = {}  # key -> places of this source kept under it
                 for piece, offset in windows(source, fragment_length):
-                    at = key(piece)
-                    count = places.get(at, 0)
+                    refs = (entries.get(piece) or entries.setdefault(piece, ([], [])))[1]
+                    count = places.get(piece, 0)
                     if count < _MAX_WINDOW_REFS:
-                        key_refs[at].append((sid, offset))
+                        refs.append((sid, offset))
                     elif count == _MAX_WINDOW_REFS:
-                        key_refs[at].append((sid, _CROWDED))
-                    places[at] = count + 1
-        window_texts = [text for text, at in keys.items() if key_refs[at] and text not in names]
+                        refs.append((sid, _CROWDED))
+                    places[piece] = count + 1
+        keys = {text: at for at, text in enumerate(entries)}
+        key_refs = [refs for _, refs in entries.values()]
+        window_texts = [text for text, (_, refs) in entries.items() if refs and text not in names]
         self.patterns: tuple[str, ...] = tuple(patterns) + tuple(window_texts)
         """Every form, then every window text: what a stream may have to hold back the start of."""
-        pattern_names.extend(self._sources[key_refs[keys[text]][0][0]].name for text in window_texts)
+        pattern_names.extend(self._sources[entries[text][1][0][0]].name for text in window_texts)
         self._window_keys = {len(patterns) + i: keys[text] for i, text in enumerate(window_texts)}
-        self._keys = tuple(keys)
-        self._key_forms = tuple(tuple(forms_at) for forms_at in key_forms)
+        self._keys = tuple(entries)
+        self._key_forms = tuple(tuple(forms_at) for forms_at, _ in entries.values())
         self._key_refs = tuple(tuple(refs) for refs in key_refs)
         slots: dict[str, int] = {}
         extra: list[str] = []
@@ -215,20 +209,15 @@ class Matcher:
         self._spaced_base = self._prefix_base + len(prefixes)
         encoded = [k.encode(_ENCODING, _ERRORS) for k in self._keys]
         self._scanner = KeyScanner(encoded + prefixes + spaced)
-        if not self.patterns:
-            self._heads = None
-            self._sorted: list[str] = []
-            self._sorted_index: list[int] = []
-            return
-        order = sorted(range(len(self.patterns)), key=self.patterns.__getitem__)
-        self._sorted = [self.patterns[i] for i in order]
-        self._sorted_index = order
-        heads = {p[:_HEAD].encode(_ENCODING, _ERRORS) for p in self.patterns if len(p) > _HEAD}
-        self._heads = (
-            ahocorasick_rs.BytesAhoCorasick(sorted(heads), matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
-            if heads
-            else None
-        )
+        self._starts_built: _Starts | None = None
+
+    @property
+    def _starts(self) -> _Starts:
+        """The patterns sorted, and an automaton of their heads: what streams need, built on first use."""
+        starts = self._starts_built
+        if starts is None:
+            starts = self._starts_built = _Starts.of(self.patterns)
+        return starts
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -250,9 +239,10 @@ class Matcher:
         if index >= len(self.patterns):
             return len(tail) >= CREDENTIAL_FLUSH_MIN
         threshold = specific_threshold(self.fragment_length)
-        at = bisect_left(self._sorted, tail)
-        while at < len(self._sorted) and self._sorted[at].startswith(tail):
-            index = self._sorted_index[at]
+        ordered, order, _ = self._starts
+        at = bisect_left(ordered, tail)
+        while at < len(ordered) and ordered[at].startswith(tail):
+            index = order[at]
             if index < self._form_total:
                 return True
             for sid, offset in self._key_refs[self._window_keys[index]]:
@@ -570,13 +560,14 @@ class Matcher:
         if lo >= n:
             return None
         candidates: list[int] = []
-        if self._heads is not None and n - lo >= _HEAD:
+        heads = self._starts.heads
+        if heads is not None and n - lo >= _HEAD:
             tail = text[lo:]
             if tail.isascii():
-                starts = [start for _, start, _ in self._heads.find_matches_as_indexes(tail.encode("ascii"), overlapping=True)]
+                starts = [start for _, start, _ in heads.find_matches_as_indexes(tail.encode("ascii"), overlapping=True)]
             else:  # bytes, like every other search: a lone surrogate in output must not break masking
                 raw = tail.encode(_ENCODING, _ERRORS)
-                hits = self._heads.find_matches_as_indexes(raw, overlapping=True)
+                hits = heads.find_matches_as_indexes(raw, overlapping=True)
                 starts = [start for start, _, _ in _to_char_offsets(raw, hits)] if hits else []
             candidates = sorted(lo + start for start in starts)
         candidates.extend(range(max(lo, n - _HEAD + 1), n))
@@ -588,12 +579,28 @@ class Matcher:
 
     def _continued_by(self, prefix: str) -> int | None:
         # Sorted order puts the patterns that start with ``prefix`` right after it.
-        at = bisect_left(self._sorted, prefix)
-        if at < len(self._sorted) and self._sorted[at] == prefix:
+        ordered, order, _ = self._starts
+        at = bisect_left(ordered, prefix)
+        if at < len(ordered) and ordered[at] == prefix:
             at += 1
-        if at < len(self._sorted) and self._sorted[at].startswith(prefix):
-            return self._sorted_index[at]
+        if at < len(ordered) and ordered[at].startswith(prefix):
+            return order[at]
         return None
+
+
+class _Starts(NamedTuple):
+    """The patterns in sorted order (with their indexes), and an automaton of their first characters."""
+
+    ordered: list[str]
+    order: list[int]
+    heads: ahocorasick_rs.BytesAhoCorasick | None
+
+    @classmethod
+    def of(cls, patterns: tuple[str, ...]) -> _Starts:
+        order = sorted(range(len(patterns)), key=patterns.__getitem__)
+        heads = sorted({p[:_HEAD].encode(_ENCODING, _ERRORS) for p in patterns if len(p) > _HEAD})
+        automaton = ahocorasick_rs.BytesAhoCorasick(heads, matchkind=ahocorasick_rs.MATCHKIND_STANDARD) if heads else None
+        return cls([patterns[i] for i in order], order, automaton)
 
 
 def cover(

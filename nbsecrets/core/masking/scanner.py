@@ -67,17 +67,15 @@ class KeyScanner:
         if sum(map(len, keys)) <= DFA_MAX_BYTES:
             self._automaton = _build(keys, dfa=True)
             return
-        # Each head's key lengths, and every key's indexes (a key may be listed twice).
-        lengths: dict[bytes, set[int]] = {}
-        exact: dict[bytes, tuple[int, ...]] = {}
-        for index, key in enumerate(keys):
-            head = key[:HEAD]
-            found = lengths.get(head)
-            if found is None:
-                lengths[head] = {len(key)}
-            else:
-                found.add(len(key))
-            exact[key] = exact.get(key, ()) + (index,)
+        # Every key's indexes (a key may be listed twice), and the lengths of the keys under each head.
+        exact: dict[bytes, tuple[int, ...]] = dict(zip(keys, zip(range(len(keys)))))
+        if len(exact) < len(keys):
+            exact = {}
+            for index, key in enumerate(keys):
+                exact[key] = exact.get(key, ()) + (index,)
+        lengths: dict[bytes, list[int]] = {}
+        for head, length in dict.fromkeys(zip([key[:HEAD] for key in keys], map(len, keys))):
+            lengths.setdefault(head, []).append(length)
         self._exact = exact
         self._lengths = [tuple(found) for found in lengths.values()]
         self._automaton = _build(list(lengths), dfa=len(lengths) <= HEAD_DFA_MAX)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from urllib.parse import quote, quote_plus
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nbsecrets.core.masking import secret_forms
@@ -220,3 +222,16 @@ def test_public_configure_masking_changes_replacement_and_minimum() -> None:
         assert masker.mask("sk-test-configurable-abc") == "sk-test-configurable-abc"
     finally:
         masker.configure(min_length=before.min_length, replacement=before.replacement)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcXYZ019_.~-", min_size=1, max_size=40))
+def test_values_no_escape_changes_take_a_short_way_to_the_same_forms(value: str) -> None:
+    """Most tokens are left as they are by every escape: the short way must give exactly the full way's forms."""
+    from nbsecrets.core.masking import forms as forms_module
+
+    assert list(dict.fromkeys(forms_module._escapes(value))) == list(dict.fromkeys(forms_module._all_escapes(value)))
+    short = secret_forms(value, min_length=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(forms_module, "_UNESCAPED", re.compile(r"(?!)"))
+        assert secret_forms(value, min_length=1) == short
