@@ -36,7 +36,7 @@ DFA_MAX_BYTES = 48 * 1024
 HEAD_DFA_MAX = 16 * 1024
 """Heads up to which the head automaton is a DFA (12,000 heads: about 40 ms and 17 MB)."""
 
-PARALLEL_MIN_BYTES = 1 << 20
+PARALLEL_MIN_BYTES = 256 * 1024
 """Texts shorter than two of these are searched in one piece: a thread costs more than it saves."""
 
 CORES = min(os.cpu_count() or 1, 4)
