@@ -3,7 +3,9 @@
 The masker reads the process registry and rebuilds its automaton only when
 the registry's version moved, so the cost of a call with nothing to mask is
 one integer comparison plus one linear scan. Pure: no IPython here, the
-kernel and terminal hooks are adapters over this.
+kernel and terminal hooks are adapters over this. The automaton's modules
+are imported when the first automaton is built, not when this is imported:
+``%load_ext`` installs the hooks long before anything is masked.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import numbers
 import string
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidSecretError
 from ..registry import SecretRegistry
 from ..registry import registry as _process_registry
-from .forms import DEFAULT_MIN_LENGTH, secret_forms
+from .forms import DEFAULT_MIN_LENGTH
 from .fragments import DEFAULT_FRAGMENT_LENGTH
-from .matcher import Matcher
-from .stream import StreamMasker
+
+if TYPE_CHECKING:
+    from .matcher import Matcher
+    from .stream import StreamMasker
 
 __all__ = ["MaskConfig", "Masker", "StreamMasker", "configure_masking", "get_masker", "mask", "secret_forms"]
 
@@ -66,7 +70,7 @@ class MaskConfig:
 class _Built:
     version: int
     config: MaskConfig
-    matcher: Matcher
+    matcher: Matcher | None  # None only before the first build
     short_keys: tuple[str, ...]
 
 
@@ -85,7 +89,7 @@ class Masker:
         self._lock = threading.Lock()
         self._forms_cache: dict[str, list[str]] = {}  # per value, for the min_length of the last build
         self._noticed: set[str] = set()
-        self._built = _Built(-1, self._config, Matcher(()), ())
+        self._built = _Built(-1, self._config, None, ())
 
     # -- configuration -------------------------------------------------
 
@@ -126,6 +130,9 @@ class Masker:
         return built
 
     def _rebuild(self) -> _Built:
+        from .forms import secret_forms
+        from .matcher import Matcher
+
         with self._lock:
             config = self._config
             # Version first: a value added meanwhile makes the next call rebuild again.
@@ -215,6 +222,8 @@ class Masker:
 
     def stream(self) -> StreamMasker:
         """A fresh streaming state that always uses this masker's current automaton."""
+        from .stream import StreamMasker
+
         return StreamMasker(lambda: self._current().matcher)
 
     # -- short values ----------------------------------------------------
@@ -226,6 +235,8 @@ class Masker:
 
     def take_short_key_notice(self) -> str | None:
         """A notice naming short keys not reported before (names only, never values); None when there are none."""
+        if not self._registry.items():
+            return None  # nothing registered: no automaton to build for it
         built = self._current()
         with self._lock:
             new = [key for key in built.short_keys if key not in self._noticed]
@@ -312,6 +323,19 @@ def _mask_binary(matcher: Matcher, data: Any) -> Any:
     encoded = base64.b64encode(raw).decode("ascii")
     masked = matcher.replace(encoded)
     return data if masked is encoded else masked
+
+
+def __getattr__(name: str) -> Any:
+    """``StreamMasker`` and ``secret_forms``, imported on first use like the automaton they need."""
+    if name == "StreamMasker":
+        from .stream import StreamMasker
+
+        return StreamMasker
+    if name == "secret_forms":
+        from .forms import secret_forms
+
+        return secret_forms
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _masker: Masker | None = None

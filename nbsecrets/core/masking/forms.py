@@ -11,12 +11,10 @@ call again; the masker caches the result per value.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from urllib.parse import quote, quote_plus
 
 from .fragments import specific_mask
 
@@ -111,6 +109,9 @@ def _escapes(value: str) -> Iterator[str]:
 
 
 def _all_escapes(value: str) -> Iterator[str]:
+    import html  # here, not at import: %load_ext imports this module, and most values never get here
+    from urllib.parse import quote, quote_plus
+
     once = json.dumps(value)[1:-1]
     yield once
     yield json.dumps(value, ensure_ascii=False)[1:-1]

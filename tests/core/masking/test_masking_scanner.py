@@ -57,7 +57,7 @@ def test_non_ascii_bytes(automaton_kind: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     keys=st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30),
-    raw=st.binary(max_size=300),
+    raw=st.binary(max_size=300).filter(lambda b: b"\xff" not in b),  # as UTF-8 text never holds
     seed=st.integers(0, 2**16),
 )
 def test_agrees_with_a_naive_search(keys: list[bytes], raw: bytes, seed: int) -> None:
