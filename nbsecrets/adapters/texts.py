@@ -13,14 +13,13 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from ..core.assignments import TEMPLATES, Template
 from ..core.display import shown, shown_path, shown_words
-from ..core.store.base import SecretInfo
 
 if TYPE_CHECKING:
-    from ..core.assignments import WriteOutcome
+    from ..core.assignments import Template, WriteOutcome
     from ..core.deletion import DeleteOutcome
     from ..core.environment import LoadReport
+    from ..core.store.base import SecretInfo
 
 PROG = "nbsecrets"
 """How lines from nbsecrets begin (`nbsecrets: error: ...`) and how the CLI is called."""
@@ -244,8 +243,13 @@ def secret_details(info: SecretInfo) -> str:
     return "\n".join(f"{label + ':':<10}{value}" for label, value in fields)
 
 
-def templates_table(templates: Mapping[str, Template] = TEMPLATES) -> str:
-    """TEMPLATE, KEYS (in prompt order), SETTINGS: what `--template` creates and leaves unmasked."""
+def templates_table(templates: Mapping[str, Template] | None = None) -> str:
+    """TEMPLATE, KEYS (in prompt order), SETTINGS: what `--template` creates and leaves unmasked
+    (every template the core knows by default)."""
+    if templates is None:
+        from ..core.assignments import TEMPLATES
+
+        templates = TEMPLATES
     rows = [(name, key_list(t.keys), key_list(t.settings)) for name, t in sorted(templates.items())]
     return table(rows, ("TEMPLATE", "KEYS", "SETTINGS"))
 

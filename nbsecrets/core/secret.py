@@ -8,20 +8,25 @@ never appear in repr() or str().
 A key is a secret (its value is masked in all output) unless it is a
 setting: a host, a port, a user name, which masking would only make
 unreadable wherever it appears.
+
+The stores are imported by `Secret.from_name`, the one constructor that
+needs them: parsing sources, and `%load_ext nbsecrets` (whose help quotes
+the sources' syntax), import no store until a stored secret is named.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Tuple, Union
 
 from .display import shown_path
 from .errors import InvalidSecretError, MissingKeysError
 from .registry import registry
 from .rules import check_env, check_keys, check_settings
-from .store import get_store
-from .store.base import LOCAL, SecretStore, one_store, reference, split_reference
+
+if TYPE_CHECKING:
+    from .store.base import SecretStore
 
 Resolved = Union[Mapping[str, str], Tuple[Mapping[str, str], Iterable[str]]]
 """What a resolver returns: the variables, or the variables and which keys are settings."""
@@ -64,6 +69,9 @@ class Secret:
         `store` is a store's name or a store; by default the local vault.
         `name` may name its store itself, as `STORE:NAME` (the form sources use).
         """
+        from .store import get_store
+        from .store.base import LOCAL, SecretStore, one_store, reference, split_reference
+
         named, name = split_reference(name)
         if store is not None and not isinstance(store, (str, SecretStore)):
             raise InvalidSecretError(

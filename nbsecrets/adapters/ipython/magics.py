@@ -7,32 +7,33 @@ sent as an error output, so the cell fails, "Run all" stops, and papermill,
 nbconvert and JupyterLab all show why. Magic lines are never `$`-expanded:
 `KEY=$VAR` must reach the core unexpanded, and a Python variable must not be
 pasted into the line.
+
+Each subcommand imports the core modules it uses when it first runs: the
+stores, the environment and the write paths are not needed to register the
+magics, and `%load_ext nbsecrets` should cost little more than the output
+masking it installs (bench/bench_load_ext.py).
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import shlex
 import sys
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 
-from ...core import environment
-from .cell_body import as_this_cell
-from ...core.assignments import Suppliers, create_secret, parse_write, update_secret
-from ...core.deletion import delete_secret
+from ...core.display import shown
 from ...core.errors import CancelledError, NbSecretsError
 from ...core.masking import get_masker, mask
 from ...core.source_spec import USAGE as SOURCES_USAGE
 from ...core.source_spec import parse_sources
-from ...core.store import get_store, reference, split_reference
-from ...core.store.base import SecretInfo, canonical, one_store
-from ...core.display import shown
-from ...core.suggestions import close_matches
 from .. import texts
+
+if TYPE_CHECKING:
+    from ...core.assignments import Suppliers
+    from ...core.store.base import SecretInfo
 
 SECRET_USAGE = f"""Manage secrets: named sets of environment variables, kept encrypted.
 
@@ -111,6 +112,8 @@ def _options(
         elif option in flags:
             raise SecretMagicError(f"{option} takes no value.")
         elif word.startswith("-"):
+            from ...core.suggestions import close_matches
+
             known = [*flags, *values]
             near = close_matches(option, known)
             hint = f" Did you mean {' or '.join(near)}?" if near else (f" It takes: {', '.join(known)}." if known else "")
@@ -137,6 +140,8 @@ class SecretMagics(Magics):
             return
         handler: Callable[[list[str]], None] | None = getattr(self, f"_cmd_{command}", None)
         if handler is None:
+            from ...core.suggestions import close_matches
+
             raise SecretMagicError(texts.unknown_command(command, close_matches(command, _subcommands()), f"{texts.MAGIC} help"))
         try:
             handler(args)
@@ -154,6 +159,9 @@ class SecretMagics(Magics):
 
         %%with_secrets SOURCE...
         """
+        from ...core import environment
+        from .cell_body import as_this_cell
+
         try:
             block = environment.with_secrets(*parse_sources(_split(line), self.shell.user_ns))
             block.__enter__()
@@ -177,9 +185,13 @@ class SecretMagics(Magics):
 
     def _suppliers(self) -> Suppliers:
         """Where values come from here: a hidden prompt, or the kernel's environment."""
+        from ...core.assignments import Suppliers
+
         return Suppliers(ask=self._ask, environ=os.environ, on_inline=self._warn_inline)
 
     def _ask(self, key: str) -> str:
+        import getpass
+
         try:
             return getpass.getpass(texts.value_prompt(key))
         except StdinNotImplementedError:
@@ -216,12 +228,18 @@ class SecretMagics(Magics):
     # -- subcommands ----------------------------------------------------------
 
     def _cmd_create(self, args: list[str]) -> None:
+        from ...core.assignments import create_secret, parse_write
+
         print(texts.written(create_secret(parse_write("create", args), self._suppliers()), "create"))
 
     def _cmd_update(self, args: list[str]) -> None:
+        from ...core.assignments import parse_write, update_secret
+
         print(texts.written(update_secret(parse_write("update", args), self._suppliers()), "update"))
 
     def _cmd_list(self, args: list[str]) -> None:
+        from ...core.store import get_store
+
         plain, options = _options("list", args, flags=("--json",), values=("--store",))
         if plain:
             raise SecretMagicError("%secret list takes no names; use %secret show NAME for one secret.")
@@ -235,6 +253,8 @@ class SecretMagics(Magics):
             print(texts.no_secrets(texts.MAGIC, store.name))
 
     def _named(self, command: str, args: list[str], **kinds: Sequence[str]) -> tuple[str | None, str, dict[str, Any]]:
+        from ...core.store.base import one_store, split_reference
+
         plain, options = _options(command, args, values=("--store", *kinds.get("values", ())), flags=kinds.get("flags", ()))
         if len(plain) != 1:
             raise SecretMagicError(f"Name one secret, e.g. %secret {command} openai-keys.")
@@ -242,11 +262,16 @@ class SecretMagics(Magics):
         return one_store(named, options.get("--store")), name, options
 
     def _cmd_show(self, args: list[str]) -> None:
+        from ...core.store import get_store
+
         store, name, options = self._named("show", args, flags=("--json",))
         info = get_store(store).info(name)
         print(texts.json_text(texts.info_json(info)) if options.get("--json") else texts.secret_details(info))
 
     def _cmd_delete(self, args: list[str]) -> None:
+        from ...core.deletion import delete_secret
+        from ...core.store import get_store, reference
+
         store_name, name, options = self._named("delete", args, flags=("--yes", "-y", "--allow-missing"))
         store = get_store(store_name)
         asking = not (options.get("--yes") or options.get("-y"))
@@ -260,11 +285,16 @@ class SecretMagics(Magics):
         print(texts.templates_table())
 
     def _cmd_load(self, args: list[str]) -> None:
+        from ...core import environment
+
         if not args:
             raise SecretMagicError(f"Name what to load: %secret load SOURCE...   where SOURCE is {SOURCES_USAGE}")
         print(texts.loaded(environment.load(*parse_sources(args, self.shell.user_ns))))
 
     def _cmd_unload(self, args: list[str]) -> None:
+        from ...core import environment
+        from ...core.store.base import canonical
+
         known = environment.session.sources()
         unknown = [name for name in args if canonical(name) not in known]
         if unknown:
@@ -272,6 +302,8 @@ class SecretMagics(Magics):
         print(texts.unloaded(environment.unload(*args)))
 
     def _cmd_status(self, args: list[str]) -> None:
+        from ...core import environment
+
         self._no_args("status", args)
         print(texts.status(environment.status(), texts.MAGIC))
 
