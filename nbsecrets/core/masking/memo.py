@@ -19,8 +19,9 @@ import threading
 MIN_LENGTH = 16 * 1024
 """Shorter texts are scanned again: they cost little, and holding many would cost memory."""
 
-MAX_ENTRIES = 8
-MAX_CHARS = 32 * 1024 * 1024
+MAX_ENTRIES = 4
+"""A string comes back within moments (recorded, then sent), so a few entries suffice."""
+MAX_CHARS = 16 * 1024 * 1024
 """Characters held at most, texts and their masked copies together; a larger text is not kept."""
 
 
