@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import sub
 
 DEFAULT_FRAGMENT_LENGTH = 12
 
@@ -36,6 +38,9 @@ _SCHEME_HOST = re.compile(
 )
 _PERIODIC = re.compile(r"(.)\1{2,}|(..)\2{2,}", re.S)
 """Runs of one character (``-----``) or of a repeated pair (``ababab``): never specific."""
+_TOKEN = re.compile(r"[^\W_]+")
+"""A run of characters ``str.isalnum`` holds (``\\w`` is those and ``_``)."""
+_OTHER = re.compile(r"[\W_]")
 _SEPARATORS = frozenset("-_./:,;=@\"'()[]{}\\")
 _VOWELS = frozenset("aeiouyAEIOUY")
 
@@ -68,22 +73,17 @@ def specific_mask(value: str) -> bytes:
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
     for match in _PERIODIC.finditer(value):
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
-    i = 0
-    while i < n:
-        ch = value[i]
-        if not ch.isalnum():
-            if not ordinary[i] and ch not in _SEPARATORS and not ch.isspace():
-                flags[i] = 1
-            i += 1
-            continue
-        j = i
-        while j < n and value[j].isalnum():
-            j += 1
+    for match in _OTHER.finditer(value):
+        at = match.start()
+        ch = value[at]
+        if not ordinary[at] and ch not in _SEPARATORS and not ch.isspace():
+            flags[at] = 1
+    for match in _TOKEN.finditer(value):
+        i, j = match.span()
         if not _ordinary_token(value[i:j]):
             for k in range(i, j):
                 if not ordinary[k]:
                     flags[k] = 1
-        i = j
     return bytes(flags)
 
 
@@ -133,10 +133,7 @@ class Source:
     @classmethod
     def of(cls, text: str, name: str) -> Source:
         specific = specific_mask(text)
-        prefix = [0]
-        for flag in specific:
-            prefix.append(prefix[-1] + flag)
-        return cls(text, name, specific, tuple(prefix))
+        return cls(text, name, specific, tuple(accumulate(specific, initial=0)))
 
     def specific_in(self, start: int, end: int) -> int:
         return self.prefix[end] - self.prefix[start]
@@ -146,13 +143,12 @@ def windows(source: Source, fragment_length: int) -> list[tuple[str, int]]:
     """(window text, offset) of the windows of ``source`` to search for."""
     window, stride = window_plan(fragment_length)
     text = source.text
+    prefix = source.prefix
+    # Specific characters in each window, for all offsets at once.
+    counts = list(map(sub, prefix[window:], prefix[: len(prefix) - window]))
     out: list[tuple[str, int]] = []
-    for q in range(0, len(text) - window + 1):
-        count = source.specific_in(q, q + window)
-        if count == 0:
-            continue
-        if count == window and q % stride:
-            continue  # inside specific text the stride suffices
+    for q in [q for q, count in enumerate(counts) if count and (count < window or not q % stride)]:
+        # Inside specific text the stride suffices; near ordinary text every offset is kept.
         piece = text[q : q + window]
         if len(set(piece)) < _MIN_DISTINCT:
             continue

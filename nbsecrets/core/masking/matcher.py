@@ -691,17 +691,22 @@ def _trim_chance_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_ANCHOR_TRIES = 64
+
+
 def _anchor_offset(form: str, uses: dict[str, int]) -> int:
     """Where in ``form`` its key starts: the least shared of a few places, its end first.
 
     Forms of different secrets often end alike (800 connection URLs to one
     host); a key they all share would make every hit compare all of them.
+    At most :data:`_ANCHOR_TRIES` places are tried: in a long periodic value
+    every place is as shared as the next.
     """
     last = len(form) - ANCHOR
     if last <= 0:
         return 0
     best, best_uses = last, uses.get(form[last:], 0)
-    for offset in range(0, last, ANCHOR // 2):
+    for offset in range(0, min(last, _ANCHOR_TRIES * (ANCHOR // 2)), ANCHOR // 2):
         if best_uses == 0:
             break
         count = uses.get(form[offset : offset + ANCHOR], 0)

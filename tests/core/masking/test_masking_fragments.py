@@ -226,3 +226,63 @@ def test_fragments_are_found_in_the_read_back_view_too() -> None:
     ):
         out = masker.mask(text)
         assert not has_run_of(view_text(out), secret, 12), (text, out)
+
+
+def _specific_mask_char_by_char(value: str) -> bytes:
+    """The definition of specific_mask, one character at a time, to hold the fast version to."""
+    from nbsecrets.core.masking import fragments
+
+    n = len(value)
+    flags = bytearray(n)
+    ordinary = bytearray(n)
+    for pattern in (fragments._SCHEME_HOST, fragments._PERIODIC):
+        for match in pattern.finditer(value):
+            ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
+    i = 0
+    while i < n:
+        ch = value[i]
+        if not ch.isalnum():
+            if not ordinary[i] and ch not in fragments._SEPARATORS and not ch.isspace():
+                flags[i] = 1
+            i += 1
+            continue
+        j = i
+        while j < n and value[j].isalnum():
+            j += 1
+        if not fragments._ordinary_token(value[i:j]):
+            for k in range(i, j):
+                if not ordinary[k]:
+                    flags[k] = 1
+        i = j
+    return bytes(flags)
+
+
+def _windows_one_by_one(source: Source, fragment_length: int) -> list[tuple[str, int]]:
+    window, stride = window_plan(fragment_length)
+    out = []
+    for q in range(0, len(source.text) - window + 1):
+        count = source.specific_in(q, q + window)
+        if count == 0 or (count == window and q % stride):
+            continue
+        piece = source.text[q : q + window]
+        if len(set(piece)) >= 3:
+            out.append((piece, q))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("aeiouxyzQWRT0123456789_-./:@#%&*é ü٣Ⅻ²½\u0301\t\n"),
+            st.characters(blacklist_categories=("Cs",)),
+        ),
+        max_size=80,
+    ),
+    st.integers(6, 16),
+)
+def test_specific_characters_and_windows_agree_with_their_definitions(value: str, fragment_length: int) -> None:
+    assert specific_mask(value) == _specific_mask_char_by_char(value)
+    source = Source.of(value, "K")
+    assert list(source.prefix) == [sum(source.specific[:i]) for i in range(len(value) + 1)]
+    assert windows(source, fragment_length) == _windows_one_by_one(source, fragment_length)
