@@ -16,6 +16,11 @@ import nbsecrets
 SECRET = "sk-test-InPr0cessZ8yX6wV4uT2sR0qP9oN"
 
 
+needs_output_bundles = pytest.mark.skipif(
+    not hasattr(HistoryManager, "outputs"), reason="IPython < 9 keeps no output bundles"
+)
+
+
 def _snapshot(ip, handler: logging.StreamHandler) -> dict:
     hm = ip.history_manager
     return {
@@ -124,7 +129,7 @@ def test_history_keeps_masked_output_reprs(shell) -> None:
     assert shell.user_ns["_"] == "hist " + SECRET
 
 
-@pytest.mark.skipif(not hasattr(HistoryManager, "outputs"), reason="IPython < 9 keeps no output bundles")
+@needs_output_bundles
 def test_history_outputs_and_exceptions_are_masked(shell) -> None:
     shell.run_line_magic("load_ext", "nbsecrets")
     nbsecrets.mask(SECRET, name="INPROC_KEY")
@@ -143,7 +148,7 @@ def test_history_outputs_and_exceptions_are_masked(shell) -> None:
     assert SECRET not in repr(dict(hm.outputs))
 
 
-@pytest.mark.skipif(not hasattr(HistoryManager, "outputs"), reason="IPython < 9 keeps no output bundles")
+@needs_output_bundles
 def test_history_stream_text_is_masked_whole_when_the_cell_ends(shell) -> None:
     shell.run_line_magic("load_ext", "nbsecrets")
     nbsecrets.mask(SECRET, name="INPROC_KEY")
