@@ -40,9 +40,14 @@ _PERIODIC = re.compile(r"(.)\1{2,}|(..)\2{2,}", re.S)
 """Runs of one character (``-----``) or of a repeated pair (``ababab``): never specific."""
 _TOKEN = re.compile(r"[^\W_]+")
 """A run of characters ``str.isalnum`` holds (``\\w`` is those and ``_``)."""
-_OTHER = re.compile(r"[\W_]")
 _SEPARATORS = frozenset("-_./:,;=@\"'()[]{}\\")
-_VOWELS = frozenset("aeiouyAEIOUY")
+_SPECIFIC_OTHER = re.compile(r"[^\w\s\-./:,;=@\"'()\[\]{}\\]+")
+"""Runs of what is neither alphanumeric, nor a separator, nor whitespace (``\\w`` is ``str.isalnum`` and ``_``)."""
+_FLIP = bytes.maketrans(b"\0\1", b"\1\0")
+_VOWELS = "aeiouyAEIOUY"
+_NO_VOWELS = str.maketrans("", "", _VOWELS)
+_CONSONANT_RUN = re.compile(f"[^{_VOWELS}]{{5}}")
+"""Five letters without a vowel: no word is spoken like that."""
 
 
 def specific_threshold(fragment_length: int) -> int:
@@ -73,17 +78,19 @@ def specific_mask(value: str) -> bytes:
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
     for match in _PERIODIC.finditer(value):
         ordinary[match.start() : match.end()] = b"\1" * (match.end() - match.start())
-    for match in _OTHER.finditer(value):
-        at = match.start()
-        ch = value[at]
-        if not ordinary[at] and ch not in _SEPARATORS and not ch.isspace():
-            flags[at] = 1
-    for match in _TOKEN.finditer(value):
+    # Each run is specific where it is not ordinary: the flags are the run's ordinary bytes flipped.
+    for match in _SPECIFIC_OTHER.finditer(value):
         i, j = match.span()
-        if not _ordinary_token(value[i:j]):
-            for k in range(i, j):
-                if not ordinary[k]:
-                    flags[k] = 1
+        flags[i:j] = ordinary[i:j].translate(_FLIP)
+    judged: dict[str, bool] = {}  # a long value repeats its tokens (``sk-test-sk-test-...``)
+    for match in _TOKEN.finditer(value):
+        token = match.group()
+        ordinary_token = judged.get(token)
+        if ordinary_token is None:
+            ordinary_token = judged[token] = _ordinary_token(token)
+        if not ordinary_token:
+            i, j = match.span()
+            flags[i:j] = ordinary[i:j].translate(_FLIP)
     return bytes(flags)
 
 
@@ -107,17 +114,12 @@ def _ordinary_word(token: str) -> bool:
 
 
 def _pronounceable(word: str) -> bool:
-    vowels = sum(ch in _VOWELS for ch in word)
+    vowels = len(word) - len(word.translate(_NO_VOWELS))
     if len(word) == 2:
         return vowels > 0
     if vowels * 5 < len(word):
         return False
-    run = 0
-    for ch in word:
-        run = 0 if ch in _VOWELS else run + 1
-        if run >= 5:
-            return False
-    return True
+    return _CONSONANT_RUN.search(word) is None
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def windows(source: Source, fragment_length: int) -> list[tuple[str, int]]:
     window, stride = window_plan(fragment_length)
     text = source.text
     prefix = source.prefix
+    if not prefix[-1]:
+        return []  # nothing specific, no window kept
     # Specific characters in each window, for all offsets at once.
     counts = list(map(sub, prefix[window:], prefix[: len(prefix) - window]))
     out: list[tuple[str, int]] = []
@@ -154,6 +158,34 @@ def windows(source: Source, fragment_length: int) -> list[tuple[str, int]]:
             continue
         out.append((piece, q))
     return out
+
+
+class SourceCache:
+    """Each fragment source with its windows, kept from one build of the automaton to the next.
+
+    Registering one more secret rebuilds the automaton for all of them;
+    with this, the per-secret work (which characters are specific, which
+    windows to search for) is done for the new one alone. Only what the
+    last build used is kept, so a value no longer registered is let go.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, str, int], tuple[Source, list[tuple[str, int]]]] = {}
+        self._used: dict[tuple[str, str, int], tuple[Source, list[tuple[str, int]]]] = {}
+
+    def get(self, text: str, name: str, fragment_length: int) -> tuple[Source, list[tuple[str, int]]]:
+        """The source for ``text`` under ``name``, and its windows for ``fragment_length``."""
+        key = (text, name, fragment_length)
+        found = self._used.get(key) or self._kept.get(key)
+        if found is None:
+            source = Source.of(text, name)
+            found = (source, windows(source, fragment_length))
+        self._used[key] = found
+        return found
+
+    def settle(self) -> None:
+        """End a build: keep what it used, drop the rest."""
+        self._kept, self._used = self._used, {}
 
 
 def verify(text: str, at: int, window: int, source: Source, offset: int) -> tuple[int, int, int] | None:

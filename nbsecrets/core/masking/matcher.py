@@ -29,11 +29,11 @@ import ahocorasick_rs
 from .fragments import (
     DEFAULT_FRAGMENT_LENGTH,
     Source,
+    SourceCache,
     specific_threshold,
     verify,
     verify_by_search,
     window_plan,
-    windows,
 )
 from .memo import Memo
 from .patterns import PATTERNS, PREFIXES, credentials_at, find_credentials, open_credential
@@ -113,6 +113,7 @@ class Matcher:
     least ``fragment_length`` characters of each fragment source (see
     :mod:`.fragments`), strings shaped like well-known credentials, and all
     of these again in the read-back view of the text (see :mod:`.readback`).
+    ``sources`` carries the fragment sources over from the previous build.
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class Matcher:
         fragments: Iterable[tuple[str, str]] = (),
         fragment_length: int = DEFAULT_FRAGMENT_LENGTH,
         credentials: bool = False,
+        sources: SourceCache | None = None,
     ) -> None:
         names: dict[str, str] = {}
         for form, name in forms:
@@ -134,46 +136,61 @@ class Matcher:
         # The automaton holds keys: the last ANCHOR characters of each form (the
         # whole form is then checked where its key ends) and the windows of the
         # fragment sources. Short keys keep the automaton small enough to be a DFA.
-        # Key text -> (form index, where the key starts in it) for each form, and
-        # (source, offset) for each window of a fragment source, under that key.
-        entries: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        # Per key, in the order keys are first met: (form index, where the key starts in
+        # it) for each form, and (source, offset) for each window of a fragment source,
+        # under that key; () where there are none (plain lists: a build makes hundreds of
+        # thousands of these, and each costs the garbage collector a look).
+        key_at: dict[str, int] = {}
+        key_forms: list = []
+        key_refs: list = []
         uses: dict[str, int] = {}
         for index, form in enumerate(patterns):
             offset = _anchor_offset(form, uses)
             anchor = form[offset : offset + ANCHOR]
-            uses[anchor] = uses.get(anchor, 0) + 1
-            (entries.get(anchor) or entries.setdefault(anchor, ([], [])))[0].append((index, offset))
+            at = key_at.get(anchor)
+            if at is None:
+                key_at[anchor] = len(key_forms)
+                key_forms.append([(index, offset)])
+                key_refs.append(())
+                uses[anchor] = 1
+            else:
+                key_forms[at].append((index, offset))
+                uses[anchor] += 1
         self.fragment_length = fragment_length
         self._window = window_plan(fragment_length)[0]
         self._sources: list[Source] = []
         seen_sources: set[str] = set()
+        sources = sources or SourceCache()
         for value, name in fragments:
             for text in (value, "".join(value.split())):
                 if len(text) < fragment_length or text in seen_sources:
                     continue
                 seen_sources.add(text)
-                source = Source.of(text, name)
+                source, source_windows = sources.get(text, name, fragment_length)
                 sid = len(self._sources)
                 self._sources.append(source)
                 places: dict[str, int] = {}  # key -> places of this source kept under it
-                for piece, offset in windows(source, fragment_length):
-                    refs = (entries.get(piece) or entries.setdefault(piece, ([], [])))[1]
+                for piece, offset in source_windows:
+                    at = key_at.get(piece)
+                    if at is None:
+                        at = key_at[piece] = len(key_forms)
+                        key_forms.append(())
+                        key_refs.append([])
+                    refs = key_refs[at] or key_refs.__setitem__(at, []) or key_refs[at]
                     count = places.get(piece, 0)
                     if count < _MAX_WINDOW_REFS:
                         refs.append((sid, offset))
                     elif count == _MAX_WINDOW_REFS:
                         refs.append((sid, _CROWDED))
                     places[piece] = count + 1
-        keys = {text: at for at, text in enumerate(entries)}
-        key_refs = [refs for _, refs in entries.values()]
-        window_texts = [text for text, (_, refs) in entries.items() if refs and text not in names]
+        window_texts = [text for text, at in key_at.items() if key_refs[at] and text not in names]
         self.patterns: tuple[str, ...] = tuple(patterns) + tuple(window_texts)
         """Every form, then every window text: what a stream may have to hold back the start of."""
-        pattern_names.extend(self._sources[entries[text][1][0][0]].name for text in window_texts)
-        self._window_keys = {len(patterns) + i: keys[text] for i, text in enumerate(window_texts)}
-        self._keys = tuple(entries)
-        self._key_forms = tuple(tuple(forms_at) for forms_at, _ in entries.values())
-        self._key_refs = tuple(tuple(refs) for refs in key_refs)
+        pattern_names.extend(self._sources[key_refs[key_at[text]][0][0]].name for text in window_texts)
+        self._window_keys = {len(patterns) + i: key_at[text] for i, text in enumerate(window_texts)}
+        self._keys = tuple(key_at)
+        self._key_forms: list[list[tuple[int, int]] | tuple[()]] = key_forms
+        self._key_refs: list[list[tuple[int, int]] | tuple[()]] = key_refs
         slots: dict[str, int] = {}
         extra: list[str] = []
         for source in self._sources:

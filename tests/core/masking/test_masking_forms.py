@@ -235,3 +235,52 @@ def test_values_no_escape_changes_take_a_short_way_to_the_same_forms(value: str)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(forms_module, "_UNESCAPED", re.compile(r"(?!)"))
         assert secret_forms(value, min_length=1) == short
+
+
+def _yaml_escaped_char_by_char(value: str) -> str:
+    """PyYAML's double-quoted escapes one character at a time: the definition the fast version is held to."""
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02X}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(f"\\U{code:08X}")
+    return "".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("aZ09_.~-/ %+&<>\"'\\#{}^$é\u00ff\u0100\u20ac\U0001f600\x00\x1f\x7f\n\t"),
+            st.characters(),  # lone surrogates included: output may hold them
+        ),
+        max_size=60,
+    )
+)
+def test_escapes_written_a_run_at_a_time_agree_with_their_definitions(value: str) -> None:
+    """URL quoting, YAML, Pygments' LaTeX and numeric entities are built in one pass; each must equal its definition."""
+    from nbsecrets.core.masking import forms as forms_module
+
+    for safe in ("", "/"):
+        assert forms_module._quote(value, safe) == quote(value, safe=safe, errors="surrogatepass")
+    assert forms_module._quote(value, " ").replace(" ", "+") == quote_plus(value, safe="", errors="surrogatepass")
+    single = quote(value, safe="", errors="surrogatepass")
+    assert single.replace("%", "%25") == quote(single, safe="")
+    assert forms_module._yaml_escaped(value) == _yaml_escaped_char_by_char(value)
+    tex = forms_module.PYGMENTS_TEX
+    assert forms_module._pygments_tex(value) == "".join(f"\\PYZ{tex[ch]}{{}}" if ch in tex else ch for ch in value)
+    special = "&<>\"'"
+    assert value.translate(forms_module._HTML_DECIMAL) == "".join(
+        f"&#{ord(ch)};" if ch in special else ch for ch in value
+    )
+    assert value.translate(forms_module._HTML_HEX) == "".join(
+        f"&#x{ord(ch):x};" if ch in special else ch for ch in value
+    )

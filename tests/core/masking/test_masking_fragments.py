@@ -286,3 +286,25 @@ def test_specific_characters_and_windows_agree_with_their_definitions(value: str
     source = Source.of(value, "K")
     assert list(source.prefix) == [sum(source.specific[:i]) for i in range(len(value) + 1)]
     assert windows(source, fragment_length) == _windows_one_by_one(source, fragment_length)
+
+
+def _pronounceable_letter_by_letter(word: str) -> bool:
+    vowels = sum(ch in "aeiouyAEIOUY" for ch in word)
+    if len(word) == 2:
+        return vowels > 0
+    if vowels * 5 < len(word):
+        return False
+    run = 0
+    for ch in word:
+        run = 0 if ch in "aeiouyAEIOUY" else run + 1
+        if run >= 5:
+            return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aeiouyAEYbcdfghkstxzBCXZéß", min_size=1, max_size=40))
+def test_pronounceable_words_agree_with_their_definition(word: str) -> None:
+    from nbsecrets.core.masking import fragments
+
+    assert fragments._pronounceable(word) == _pronounceable_letter_by_letter(word)

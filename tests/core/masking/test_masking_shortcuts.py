@@ -4,6 +4,7 @@
 * The sparse read-back: a large text the view changes in few places is read back only around them.
 * Spaced output searched for credentials only where the view holds one of their prefixes.
 * Output with nothing registered searched for credentials alone.
+* The build caches: forms and fragment sources carried from one build of the automaton to the next.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import string
 
 import pytest
 
-from nbsecrets.core.masking import MaskConfig, Masker, matcher as matcher_module, memo
+from nbsecrets.core.masking import MaskConfig, Masker, fragments, matcher as matcher_module, memo
 from nbsecrets.core.registry import SecretRegistry
 
 SECRET = "sk-test-Sh0rtcutQ7wE9rT2yU4iO6pA8sD"
@@ -275,3 +276,74 @@ def test_credential_shapes_off_with_nothing_registered_masks_nothing(reg: Secret
     masker = Masker(reg, MaskConfig(patterns=False))
     text = "token ghp_Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY2z4B sent\n"
     assert masker.mask(text) is text
+
+
+# -- the build caches -------------------------------------------------------------------
+
+
+def test_a_rebuild_works_out_only_the_new_secret(reg: SecretRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registering one more secret re-derives the forms and fragment source of that secret alone."""
+    reg.add(SECRET, "KEY")
+    masker = Masker(reg)
+    assert masker.mask(f"a {SECRET} b") == "a [masked:KEY] b"
+    made = []
+    of = fragments.Source.of
+    monkeypatch.setattr(fragments.Source, "of", classmethod(lambda cls, text, name: made.append(text) or of(text, name)))
+    reg.add(OTHER, "PASSWORD")
+    assert masker.mask(f"{SECRET} {OTHER} {OTHER[2:-2]}") == "[masked:KEY] [masked:PASSWORD] [masked:PASSWORD]"
+    assert made == [OTHER]
+
+
+def test_a_name_given_later_shows_in_fragments_too(reg: SecretRegistry) -> None:
+    reg.add(SECRET)
+    masker = Masker(reg)
+    assert masker.mask(SECRET[3:-3]) == "[masked:secret]"
+    reg.add(SECRET, "NAMED")
+    assert masker.mask(f"{SECRET} {SECRET[3:-3]}") == "[masked:NAMED] [masked:NAMED]"
+
+
+def test_a_changed_fragment_length_derives_the_windows_anew(reg: SecretRegistry) -> None:
+    reg.add(SECRET, "KEY")
+    masker = Masker(reg, MaskConfig(fragment_length=20))
+    piece = SECRET[5:19]  # 14 characters: no fragment at 20
+    assert masker.mask(piece) == piece
+    masker.configure(fragment_length=12)
+    assert masker.mask(piece) == "[masked:KEY]"
+    masker.configure(fragment_length=20, min_length=10)
+    assert masker.mask(piece) == piece
+    assert masker.mask(SECRET) == "[masked:KEY]"
+
+
+def test_the_caches_hold_only_what_the_last_build_used(reg: SecretRegistry) -> None:
+    """A value no longer masked (now shorter than the minimum length) is not held on to."""
+    reg.add(SECRET, "KEY")
+    reg.add(OTHER, "PASSWORD")
+    masker = Masker(reg)
+    assert masker.mask(OTHER) == "[masked:PASSWORD]"
+    masker.configure(min_length=len(OTHER) + 1)
+    assert masker.mask(OTHER) == OTHER
+    held = [masker._forms_cache, masker._sources._kept]
+    assert all(OTHER not in str(list(cache)) for cache in held)
+    assert all(SECRET in str(list(cache)) for cache in held)
+
+
+def test_collection_is_back_on_after_a_build_even_one_that_fails(reg: SecretRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    reg.add(SECRET, "KEY")
+    masker = Masker(reg)
+    assert gc.isenabled()
+    masker.mask("x")
+    assert gc.isenabled()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        assert not gc.isenabled()  # paused while the automaton is built
+        raise RuntimeError("build failed")
+
+    monkeypatch.setattr(matcher_module, "Matcher", broken)
+    reg.add(OTHER, "PASSWORD")
+    with pytest.raises(RuntimeError):
+        masker.mask("x")
+    assert gc.isenabled()
+    monkeypatch.undo()
+    assert masker.mask(OTHER) == "[masked:PASSWORD]"
