@@ -48,7 +48,7 @@ from .readback import (
     has_spacing,
     view_text,
 )
-from .scanner import KeyScanner
+from .scanner import KeyScanner, chunk_size
 
 Match = tuple[int, int, int]
 """(start, end, pattern index); offsets in characters, end exclusive."""
@@ -306,8 +306,13 @@ class Matcher:
             # Nothing registered: only credential shapes, and those are looked for as written.
             return self._credentials_in(text, [], find_credentials(text)) if self._credentials else []
         view = Unspaced(text)
-        if view.data is not None:
-            hits = [(start, end, index) for index, start, end in self._scan(view.data)]
+        if view.ascii:
+            size = chunk_size(len(text))
+            if size is None:
+                raw_hits = self._scan(view.data)  # type: ignore[arg-type]
+            else:  # made and searched a chunk at a time, the search on another core
+                raw_hits = self._scanner.scan_chunks(view.chunks(size))
+            hits = [(start, end, index) for index, start, end in raw_hits]
         else:
             hits = self._hits(view.text)
         base = self._prefix_base

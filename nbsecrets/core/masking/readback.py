@@ -91,28 +91,64 @@ class Unspaced:
     def __init__(self, text: str) -> None:
         self._source = text
         self._cuts = list(range(0, len(text), MAP_BLOCK)) or [0]
-        self.data: bytes | None = None
-        """The view as ASCII bytes, when the text is ASCII: deleting bytes is seven times faster than splitting."""
-        self._raw: bytes | None = None
-        if text.isascii():
-            raw = self._raw = text.encode("ascii")
-            pieces: list = [raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts]
-            self.data = b"".join(pieces)
-            self._text: str | None = None
-        else:
-            pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in self._cuts]
-            self._text = "".join(pieces)
-        starts = [0]
-        for piece in pieces[:-1]:
-            starts.append(starts[-1] + len(piece))
-        self._view_starts = starts
+        self._view_starts = [0]
         self._maps: dict[int, tuple[list[int], list[int]]] = {}
+        self._raw: bytes | None = None
+        self._text: str | None = None
+        self._data: bytes | None = None
+        self._chunks: list[bytes] = []
+        if text.isascii():
+            self._raw = text.encode("ascii")  # deleting bytes is seven times faster than splitting
+            return
+        pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in self._cuts]
+        self._text = "".join(pieces)
+        self._count(pieces)
+
+    @property
+    def ascii(self) -> bool:
+        """Whether the view is built as bytes, :meth:`chunks` at a time."""
+        return self._raw is not None
+
+    def chunks(self, size: int) -> Iterator[bytes]:
+        """The view of an ASCII text, made from about ``size`` bytes of the text at a time.
+
+        A search can then run over one chunk (without the GIL) while the
+        next is made: see :meth:`.scanner.KeyScanner.scan_chunks`.
+        """
+        raw = self._raw
+        assert raw is not None and not self._chunks, "chunks() is for an ASCII text, once"
+        step = max(1, size // MAP_BLOCK)
+        for first in range(0, len(self._cuts), step):
+            pieces = [raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts[first : first + step]]
+            self._count(pieces)
+            chunk = b"".join(pieces)
+            self._chunks.append(chunk)
+            yield chunk
+
+    @property
+    def data(self) -> bytes | None:
+        """The view as ASCII bytes, when the text is ASCII (joined only when asked for)."""
+        if self._raw is None:
+            return None
+        if self._data is None:
+            if not self._chunks:
+                for _ in self.chunks(len(self._raw)):
+                    pass
+            self._data = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
+            self._chunks = [self._data]
+        return self._data
 
     @property
     def text(self) -> str:
         if self._text is None:
             self._text = self.data.decode("ascii")  # type: ignore[union-attr]
         return self._text
+
+    def _count(self, pieces: list) -> None:
+        """Note where each piece starts in the view."""
+        starts = self._view_starts
+        for piece in pieces:
+            starts.append(starts[-1] + len(piece))
 
     def origin(self, pos: int) -> int:
         """Where view character ``pos`` stands in the text."""

@@ -23,7 +23,10 @@ automaton releases the GIL while it searches.
 from __future__ import annotations
 
 import os
+import queue
 import threading
+import time
+from collections.abc import Iterable
 
 import ahocorasick_rs
 
@@ -40,6 +43,17 @@ PARALLEL_MIN_BYTES = 256 * 1024
 """Texts shorter than two of these are searched in one piece: a thread costs more than it saves."""
 
 CORES = min(os.cpu_count() or 1, 4)
+
+def chunk_size(length: int) -> int | None:
+    """Bytes of a text of ``length`` to make a derived text from at a time, or None for all at once.
+
+    Small enough that the first chunk is soon ready for searching, large
+    enough that each costs one thread hand-over; short texts are not worth one.
+    """
+    if CORES < 2 or length < 2 * PARALLEL_MIN_BYTES:
+        return None
+    return max(PARALLEL_MIN_BYTES, length // 16)
+
 
 _SENTINELS = [bytes((first, 0xFF)) for first in range(0, 256, 4)]
 """Keys that can never match UTF-8 text (it has no 0xFF byte), starting with 64 different bytes.
@@ -107,6 +121,53 @@ class KeyScanner:
             helper.start()
         search(0)
         for helper in helpers:
+            helper.join()
+        return [hit for part in results for hit in part]
+
+    def scan_chunks(self, chunks: Iterable[bytes]) -> list[Hit]:
+        """Like :meth:`scan` over the chunks joined, searching each while the next is being made.
+
+        Making a chunk (the read-back view deletes whitespace) holds the
+        GIL, searching one does not: with a second core the two overlap, and
+        the whole costs about the larger of the two instead of their sum.
+        Offsets are into the joined chunks; each chunk is searched together
+        with the start of what follows it, up to one key length, and keeps
+        only the occurrences that start inside it.
+        """
+        if self._automaton is None:
+            for _ in chunks:
+                pass
+            return []
+        reach = self.max_length - 1
+        jobs: queue.SimpleQueue[tuple[int, bytes, int, int] | None] = queue.SimpleQueue()
+        results: list[list[Hit]] = []
+
+        def drain() -> None:
+            while (job := jobs.get()) is not None:
+                at, piece, base, end = job
+                results[at] = [(index, base + start, base + stop) for index, start, stop in self._search(piece, 0, end)]
+
+        helper: threading.Thread | None = None
+        held, base = b"", 0
+        for chunk in chunks:
+            time.sleep(0)  # a moment without the GIL, for the helper to take up a result or the next job
+            if len(chunk) < reach or not held:
+                held += chunk  # a key must not span more than two chunks
+                continue
+            results.append([])
+            jobs.put((len(results) - 1, held + chunk[:reach], base, len(held)))
+            if helper is None and CORES > 1:
+                helper = threading.Thread(target=drain, name="nbsecrets-scan")
+                helper.start()
+            base += len(held)
+            held = chunk
+        if held:
+            results.append([])
+            jobs.put((len(results) - 1, held, base, len(held)))
+        for _ in range(2 if helper is not None else 1):
+            jobs.put(None)  # one end mark for each of the two that drain the jobs
+        drain()  # what the helper has not taken yet, searched here meanwhile
+        if helper is not None:
             helper.join()
         return [hit for part in results for hit in part]
 

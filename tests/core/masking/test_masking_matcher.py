@@ -374,18 +374,27 @@ def test_mask_equals_naive_union_of_occurrences(parts: list[str]) -> None:
         assert masked is text
 
 
-def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch, automaton_kind: str) -> None:
-    """Pieces searched at once must agree with one whole search, matches across cuts included."""
+@pytest.mark.parametrize("alphabet", ["abz é\n", "abz \n\t"], ids=["unicode", "ascii-spaced"])
+def test_parallel_search_of_a_large_text_finds_every_match_once(monkeypatch, automaton_kind: str, alphabet: str) -> None:
+    """Pieces searched at once must agree with one whole search, matches across cuts included.
+
+    Spaced ASCII text has its view made and searched a chunk at a time (the search on another core).
+    """
     import random
 
-    secrets = ["sk-test-cut-aaaaaaaa", "sk-test-cut-aaaa", "é-sk-test-unicode-é", "zzzzzzzzzz"]
-    matcher = Matcher([(s, f"K{i}") for i, s in enumerate(secrets)])
+    secrets = ["sk-test-cut-aaaaaaaa", "sk-test-cut-aaaa", "é-sk-test-unicode-é", "zzzzzzzzzz", "pw-test-Qx7Lm2Rk9Vb4"]
+    matcher = Matcher(
+        [(s, f"K{i}") for i, s in enumerate(secrets)], fragments=[(secrets[-1], "FRAGMENT")], credentials=True
+    )
     rng = random.Random(7)
     for trial in range(40):
         parts = []
         for _ in range(rng.randrange(5, 40)):
-            parts.append("".join(rng.choice("abz é\n") for _ in range(rng.randrange(0, 30))))
-            parts.append(rng.choice(secrets))
+            parts.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30))))
+            secret = rng.choice([s for s in secrets if s.isascii() or not alphabet.isascii()])
+            cut = rng.randrange(len(secret))
+            parts.append(secret if rng.random() < 0.7 else secret[:cut] + "\n  " + secret[cut:])
+            parts.append(rng.choice(["", " ghp_" + "A1b2C3d4" * 5]))
         text = "".join(parts)
         monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", 10**9)
         whole = sorted(matcher.find_all(text))

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from nbsecrets.core.masking import scanner
 from nbsecrets.core.masking.scanner import HEAD, KeyScanner
 
+AUTOMATON_SETTINGS = [{}, {"DFA_MAX_BYTES": 0}, {"DFA_MAX_BYTES": 0, "HEAD_DFA_MAX": 0}]
+"""Whole keys in a DFA, heads in a DFA, heads in an NFA (as the ``automaton_kind`` fixture sets them)."""
+
 
 def naive(keys: list[bytes], raw: bytes) -> list[tuple[int, int, int]]:
     return sorted(
@@ -68,7 +71,7 @@ def test_agrees_with_a_naive_search(keys: list[bytes], raw: bytes, seed: int) ->
         pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(keys))
     raw = b"".join(pieces)
     expected = naive(keys, raw)
-    for settings_ in ({}, {"DFA_MAX_BYTES": 0}, {"DFA_MAX_BYTES": 0, "HEAD_DFA_MAX": 0}):
+    for settings_ in AUTOMATON_SETTINGS:
         with pytest.MonkeyPatch.context() as patch:
             for name, value in settings_.items():
                 patch.setattr(scanner, name, value)
@@ -94,3 +97,67 @@ def test_large_text_in_pieces_finds_each_occurrence_once(automaton_kind: str, mo
     found = KeyScanner(keys).scan(raw)
     assert len(found) == len(set(found))
     assert sorted(found) == expected
+
+
+def chunked(raw: bytes, cuts: list[int]) -> list[bytes]:
+    edges = [0, *sorted(cut % (len(raw) + 1) for cut in cuts), len(raw)]
+    return [raw[a:b] for a, b in zip(edges, edges[1:])]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    keys=st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30),
+    raw=st.binary(max_size=300).filter(lambda b: b"\xff" not in b),
+    cuts=st.lists(st.integers(0, 10_000), max_size=12),
+    cores=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**16),
+)
+def test_chunks_searched_as_they_come_agree_with_a_naive_search(
+    keys: list[bytes], raw: bytes, cuts: list[int], cores: int, seed: int
+) -> None:
+    """Chunks of any size (empty ones, ones shorter than a key) give every occurrence once."""
+    rng = random.Random(seed)
+    pieces = [raw]
+    for _ in range(rng.randrange(0, 5)):
+        pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(keys))
+    raw = b"".join(pieces)
+    expected = naive(keys, raw)
+    for settings_ in AUTOMATON_SETTINGS:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in settings_.items():
+                patch.setattr(scanner, name, value)
+            patch.setattr(scanner, "CORES", cores)
+            found = KeyScanner(keys).scan_chunks(iter(chunked(raw, cuts)))
+            assert len(found) == len(set(found))
+            assert sorted(found) == expected, settings_
+
+
+def test_chunks_are_taken_as_they_are_made(automaton_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunks are a generator that is run to its end once, with every chunk searched."""
+    monkeypatch.setattr(scanner, "CORES", 2)
+    keys = [b"chunk-key-%02d" % i for i in range(30)]
+    made = []
+
+    def chunks():
+        for i in range(50):
+            chunk = b"filler " * 20 + keys[i % 30] + b" tail-" + keys[(i + 1) % 30][:5]
+            made.append(chunk)
+            yield chunk
+
+    found = KeyScanner(keys).scan_chunks(chunks())
+    assert len(made) == 50
+    assert sorted(found) == naive(keys, b"".join(made))
+    assert KeyScanner([]).scan_chunks(chunks()) == [] and len(made) == 100
+
+
+def test_a_key_cut_anywhere_by_chunks_is_found(automaton_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every place two or three chunks can cut a text, keys of the longest length included."""
+    monkeypatch.setattr(scanner, "CORES", 2)
+    keys = [b"longest-key-of-all", b"mid-key", b"k9"]
+    raw = b"..longest-key-of-all.mid-key..k9.longest-key-of-all"
+    expected = naive(keys, raw)
+    built = KeyScanner(keys)
+    for first in range(len(raw) + 1):
+        assert sorted(built.scan_chunks(iter(chunked(raw, [first])))) == expected, first
+        for second in range(first, min(len(raw), first + 20) + 1):
+            assert sorted(built.scan_chunks(iter(chunked(raw, [first, second])))) == expected, (first, second)
