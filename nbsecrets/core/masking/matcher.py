@@ -77,6 +77,9 @@ verified by searching the secret instead (see ``verify_by_search``).
 """
 _CROWDED = -1
 
+_VIEW_PREFIXES_MAX = 256
+"""Credential prefixes found in a view up to which each is mapped back, not the text searched again."""
+
 CREDENTIAL_FLUSH_MIN = 12
 """A kept start of a credential shape is masked on flush from this many characters on."""
 
@@ -331,8 +334,29 @@ class Matcher:
         # (whitespace and all, for the prefixes that hold some): with none in the view, a
         # search of the text finds none.
         if self._credentials and len(key_hits) < len(hits):
-            found.extend(self._credentials_in(text, found, find_credentials(text)))
+            found.extend(self._credentials_in(text, found, self._credentials_from_view(text, view, hits)))
         return found
+
+    def _credentials_from_view(self, text: str, view: Unspaced, hits: list[Match]) -> list[tuple[int, int, str]]:
+        """Credentials in ``text``, from the prefixes the search of its view found.
+
+        Every prefix written in the text shows in the view, and where the
+        view shows one the text has it too unless whitespace splits it:
+        so the prefixes at the places the view's hits stand for, checked
+        against the text, are the ones a search of the text would find.
+        A prefix that holds whitespace, or more hits than are worth
+        mapping back one by one, and the text is searched after all.
+        """
+        base, spaced = self._prefix_base, self._spaced_base
+        found = [(index - base, start) for start, _, index in hits if index >= base]
+        if len(found) > _VIEW_PREFIXES_MAX or any(index >= spaced - base for index, _ in found):
+            return find_credentials(text)
+        prefixes = []
+        for index, start in found:
+            at = view.origin(start)
+            if text.startswith(PREFIXES[index][0], at):
+                prefixes.append((index, at))
+        return credentials_at(text, prefixes)
 
     def _find_direct(self, text: str, view: bool = False) -> list[Match]:
         if not self._scanner:

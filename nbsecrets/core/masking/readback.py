@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Iterator
 
 from .forms import PYGMENTS_TEX
@@ -49,6 +50,8 @@ BLOCK = 64 * 1024
 
 MAP_BLOCK = 4 * 1024
 """Characters of text per piece of the way back from a whitespace-free view: a match maps within its piece."""
+_SUB_BLOCK = 128
+"""Characters of an ASCII piece whose non-space characters are counted at once on the way back."""
 
 OVERLAP = 8 * 1024
 """How far consecutive blocks overlap: a secret spread wider than this by markup is not seen."""
@@ -93,6 +96,7 @@ class Unspaced:
         self._cuts = list(range(0, len(text), MAP_BLOCK)) or [0]
         self._view_starts = [0]
         self._maps: dict[int, tuple[list[int], list[int]]] = {}
+        self._sub_counts: dict[int, list[int]] = {}
         self._raw: bytes | None = None
         self._text: str | None = None
         self._data: bytes | None = None
@@ -165,18 +169,32 @@ class Unspaced:
         return self.origin(start), self.origin(end - 1) + 1
 
     def _ascii_offset(self, cut: int, local: int) -> int:
-        """Where, from ``cut``, the piece's ``local``-th non-space character stands: a binary search of
-        prefix lengths, each counted by deleting its whitespace (a dozen C-level passes over at most one
-        piece, where a map of the piece costs a Python step per word)."""
+        """Where, from ``cut``, the piece's ``local``-th non-space character stands.
+
+        Found by counting, not by a map of the piece (a Python step per
+        word): the non-space characters of each :data:`_SUB_BLOCK` of the
+        piece are counted once (by deleting whitespace, in C), then prefix
+        lengths inside the one sub-block that holds the character are
+        searched by bisection. Matches cluster: a span's two ends, a prefix
+        next to them, all in the same pieces.
+        """
         raw = self._raw
-        lo, hi = local, min(MAP_BLOCK, len(raw) - cut) - 1  # type: ignore[arg-type]
-        while lo < hi:  # the least t with local + 1 non-space characters in raw[cut : cut + t + 1]
+        counts = self._sub_counts.get(cut)
+        if counts is None:
+            end = min(cut + MAP_BLOCK, len(raw))  # type: ignore[arg-type]
+            sizes = (len(raw[at : at + _SUB_BLOCK].translate(None, _ASCII_SPACE)) for at in range(cut, end, _SUB_BLOCK))  # type: ignore[index]
+            counts = self._sub_counts[cut] = list(accumulate(sizes, initial=0))
+        sub = bisect_right(counts, local) - 1
+        local -= counts[sub]
+        base = cut + sub * _SUB_BLOCK
+        lo, hi = local, min(_SUB_BLOCK, len(raw) - base) - 1  # type: ignore[arg-type]
+        while lo < hi:  # the least t with local + 1 non-space characters in raw[base : base + t + 1]
             mid = (lo + hi) // 2
-            if len(raw[cut : cut + mid + 1].translate(None, _ASCII_SPACE)) > local:  # type: ignore[index]
+            if len(raw[base : base + mid + 1].translate(None, _ASCII_SPACE)) > local:  # type: ignore[index]
                 hi = mid
             else:
                 lo = mid + 1
-        return lo
+        return sub * _SUB_BLOCK + lo
 
     def _map(self, block: int) -> tuple[list[int], list[int]]:
         found = self._maps.get(block)

@@ -294,6 +294,7 @@ def test_unspaced_agrees_with_readback_across_map_pieces(text: str) -> None:
     ascii_text = text.replace("\xa0", " ").replace("\x85", "\n").replace("\u2028", "\t").replace("\u3000", " ")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(readback, "MAP_BLOCK", 5)
+        mp.setattr(readback, "_SUB_BLOCK", 2)
         for each in (text, ascii_text):
             if only_spacing(each):
                 _assert_unspaced_matches_readback(each)
