@@ -266,6 +266,44 @@ def test_credentials_in_spaced_output_are_found(reg: SecretRegistry, registered:
         assert "ghp_Ab3d" not in masked and "MIIEowIBAAKCAQEA" not in masked, shown[:20]
 
 
+CREDENTIAL_PIECES = [
+    "ghp_" + "Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY2z4B",
+    "AKIATESTFAKE0EXAMPLE",
+    "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "sk-test-" + "Q7wE9rT2yU4iO6pA8sD0fG",
+    "glpat-" + "FakeTestToken0nly1234",
+    "word", "ghp_", "AKIA", "ASIA", "x", "=", ":", '"', "'",
+]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_credentials_from_the_view_are_those_of_the_text(
+    reg: SecretRegistry, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """The prefixes the view shows, mapped back and checked, give what a search of the text gives."""
+    from nbsecrets.core.masking.patterns import find_credentials
+    from nbsecrets.core.masking.readback import Unspaced
+
+    rng = random.Random(seed)
+    reg.add(SECRET, "KEY")
+    matcher = Masker(reg).matcher
+    pieces = []
+    for _ in range(rng.randrange(1, 40)):
+        piece = rng.choice(CREDENTIAL_PIECES)
+        if rng.random() < 0.3:  # split by whitespace: the view shows it whole, the text does not
+            cut = rng.randrange(len(piece) + 1)
+            piece = piece[:cut] + rng.choice([" ", "\n", "\t  "]) + piece[cut:]
+        pieces.append(piece)
+        pieces.append(rng.choice([" ", "\n", "", " api_key=", "\n    "]))
+    text = "".join(pieces)
+    view = Unspaced(text)
+    hits = [(start, end, index) for index, start, end in matcher._scan(view.data)]
+    expected = find_credentials(text)
+    assert matcher._credentials_from_view(text, view, hits) == expected
+    monkeypatch.setattr(matcher_module, "_VIEW_PREFIXES_MAX", 0)
+    assert matcher._credentials_from_view(text, view, hits) == expected
+
+
 def test_spaced_output_without_prefixes_is_left_alone(reg: SecretRegistry) -> None:
     reg.add(SECRET, "KEY")
     text = "INFO worker started with 4 threads\n" * 1000
