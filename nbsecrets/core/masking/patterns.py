@@ -465,6 +465,8 @@ _OPEN_TAIL = 512
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_+/=.-]*\Z")
 _PREFIX_STARTS = frozenset(prefix[:n] for prefix, _ in PREFIXES for n in range(1, len(prefix)))
 _LONGEST_PREFIX = max(len(prefix) for prefix, _ in PREFIXES)
+_PREFIX_START_ENDS = frozenset(start[-1] for start in _PREFIX_STARTS)
+"""The last characters of those beginnings: most writes end in none of them (a line break)."""
 
 
 _OPEN_KEY_HEADER = re.compile(rf"-----BEGIN {_PEM_LABEL}|-----BEGIN[ A-Z0-9_-]*\Z")
@@ -512,7 +514,7 @@ def open_credential(text: str) -> tuple[int, str] | None:
             if _TOKEN_TAIL.match(text, pos + len(PREFIXES[prefix_index][0])):
                 best = (pos, PATTERNS[PREFIXES[prefix_index][1]].label)
                 break
-    if best is None:
+    if best is None and n and text[-1] in _PREFIX_START_ENDS:
         for size in range(min(_LONGEST_PREFIX - 1, n), 0, -1):
             piece = text[n - size :]
             if piece in _PREFIX_STARTS:
