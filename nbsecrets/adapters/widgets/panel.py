@@ -16,8 +16,7 @@ sends is masked as well; that is the second line of defence, not the first.
 from __future__ import annotations
 
 import html
-import time
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
 
 import ipywidgets as w
 
