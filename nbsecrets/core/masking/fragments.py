@@ -41,7 +41,7 @@ _PERIODIC = re.compile(r"(.)\1{2,}|(..)\2{2,}", re.S)
 _TOKEN = re.compile(r"[^\W_]+")
 """A run of characters ``str.isalnum`` holds (``\\w`` is those and ``_``)."""
 _SEPARATORS = frozenset("-_./:,;=@\"'()[]{}\\")
-_SPECIFIC_OTHER = re.compile(r"[^\w\s\-./:,;=@\"'()\[\]{}\\]+")
+_SPECIFIC_OTHER = re.compile(rf"[^\w\s{re.escape(''.join(sorted(_SEPARATORS)))}]+")
 """Runs of what is neither alphanumeric, nor a separator, nor whitespace (``\\w`` is ``str.isalnum`` and ``_``)."""
 _FLIP = bytes.maketrans(b"\0\1", b"\1\0")
 _VOWELS = "aeiouyAEIOUY"

@@ -141,8 +141,8 @@ class Matcher:
         # fragment sources. Short keys keep the automaton small enough to be a DFA.
         # Per key, in the order keys are first met: (form index, where the key starts in
         # it) for each form, and (source, offset) for each window of a fragment source,
-        # under that key; () where there are none (plain lists: a build makes hundreds of
-        # thousands of these, and each costs the garbage collector a look).
+        # under that key; () where there are none. Kept as built, not copied into tuples:
+        # a build for ten thousand secrets makes hundreds of thousands of them.
         key_at: dict[str, int] = {}
         key_forms: list = []
         key_refs: list = []
@@ -163,7 +163,8 @@ class Matcher:
         self._window = window_plan(fragment_length)[0]
         self._sources: list[Source] = []
         seen_sources: set[str] = set()
-        sources = sources or SourceCache()
+        if sources is None:
+            sources = SourceCache()
         for value, name in fragments:
             for text in (value, "".join(value.split())):
                 if len(text) < fragment_length or text in seen_sources:
@@ -179,7 +180,9 @@ class Matcher:
                         at = key_at[piece] = len(key_forms)
                         key_forms.append(())
                         key_refs.append([])
-                    refs = key_refs[at] or key_refs.__setitem__(at, []) or key_refs[at]
+                    refs = key_refs[at]
+                    if not refs:
+                        refs = key_refs[at] = []
                     count = places.get(piece, 0)
                     if count < _MAX_WINDOW_REFS:
                         refs.append((sid, offset))
@@ -344,8 +347,8 @@ class Matcher:
         view shows one the text has it too unless whitespace splits it:
         so the prefixes at the places the view's hits stand for, checked
         against the text, are the ones a search of the text would find.
-        A prefix that holds whitespace, or more hits than are worth
-        mapping back one by one, and the text is searched after all.
+        With a prefix that holds whitespace among them, or more hits than
+        are worth mapping back one by one, the text is searched after all.
         """
         base, spaced = self._prefix_base, self._spaced_base
         found = [(index - base, start) for start, _, index in hits if index >= base]

@@ -21,8 +21,8 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from itertools import accumulate
 from collections.abc import Iterator
+from itertools import accumulate
 
 from .forms import PYGMENTS_TEX
 

@@ -17,7 +17,9 @@ thousand secrets, and 0.2 s to build). So:
   still faster to build and to scan than an NFA over the whole keys.
 
 Large texts are cut into one piece per core and searched at once: the
-automaton releases the GIL while it searches.
+automaton releases the GIL while it searches. A text derived from the
+output (the view without whitespace) is searched a chunk at a time while
+the next chunk is made.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ PARALLEL_MIN_BYTES = 256 * 1024
 """Texts shorter than two of these are searched in one piece: a thread costs more than it saves."""
 
 CORES = min(os.cpu_count() or 1, 4)
+
 
 def chunk_size(length: int) -> int | None:
     """Bytes of a text of ``length`` to make a derived text from at a time, or None for all at once.
