@@ -93,20 +93,25 @@ class Unspaced:
 
     def __init__(self, text: str) -> None:
         self._source = text
-        self._cuts = list(range(0, len(text), MAP_BLOCK)) or [0]
-        self._view_starts = [0]
-        self._maps: dict[int, tuple[list[int], list[int]]] = {}
-        self._sub_counts: dict[int, list[int]] = {}
         self._raw: bytes | None = None
         self._text: str | None = None
         self._data: bytes | None = None
+        # The view is made in chunks of whole pieces: where each starts in the text and in the
+        # view, and per chunk (when a match falls in it) where each of its pieces starts in the view.
         self._chunks: list[bytes] = []
+        self._chunk_cuts: list[int] = []
+        self._chunk_starts: list[int] = []
+        self._piece_starts: dict[int, list[int]] = {}
+        self._maps: dict[int, tuple[list[int], list[int]]] = {}
+        self._sub_counts: dict[int, list[int]] = {}
         if text.isascii():
             self._raw = text.encode("ascii")  # deleting bytes is seven times faster than splitting
             return
-        pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in self._cuts]
+        pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in range(0, len(text), MAP_BLOCK)]
         self._text = "".join(pieces)
-        self._count(pieces)
+        self._chunk_cuts.append(0)
+        self._chunk_starts.append(0)
+        self._piece_starts[0] = list(accumulate(map(len, pieces), initial=0))
 
     @property
     def ascii(self) -> bool:
@@ -117,16 +122,20 @@ class Unspaced:
         """The view of an ASCII text, made from about ``size`` bytes of the text at a time.
 
         A search can then run over one chunk (without the GIL) while the
-        next is made: see :meth:`.scanner.KeyScanner.scan_chunks`.
+        next is made: see :meth:`.scanner.KeyScanner.scan_chunks`. A chunk
+        is one C-level pass; where its pieces start in the view is counted
+        only for a chunk a match falls in.
         """
         raw = self._raw
-        assert raw is not None and not self._chunks, "chunks() is for an ASCII text, once"
-        step = max(1, size // MAP_BLOCK)
-        for first in range(0, len(self._cuts), step):
-            pieces = [raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE) for cut in self._cuts[first : first + step]]
-            self._count(pieces)
-            chunk = b"".join(pieces)
+        assert raw is not None and not self._chunk_cuts, "chunks() is for an ASCII text, once"
+        size = max(MAP_BLOCK, size - size % MAP_BLOCK)
+        made = 0
+        for cut in range(0, len(raw), size):
+            chunk = raw[cut : cut + size].translate(None, _ASCII_SPACE)
+            self._chunk_cuts.append(cut)
+            self._chunk_starts.append(made)
             self._chunks.append(chunk)
+            made += len(chunk)
             yield chunk
 
     @property
@@ -135,11 +144,11 @@ class Unspaced:
         if self._raw is None:
             return None
         if self._data is None:
-            if not self._chunks:
+            if not self._chunk_cuts:
                 for _ in self.chunks(len(self._raw)):
                     pass
             self._data = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
-            self._chunks = [self._data]
+            self._chunks = []
         return self._data
 
     @property
@@ -148,25 +157,34 @@ class Unspaced:
             self._text = self.data.decode("ascii")  # type: ignore[union-attr]
         return self._text
 
-    def _count(self, pieces: list) -> None:
-        """Note where each piece starts in the view."""
-        starts = self._view_starts
-        for piece in pieces:
-            starts.append(starts[-1] + len(piece))
-
     def origin(self, pos: int) -> int:
         """Where view character ``pos`` stands in the text."""
-        block = bisect_right(self._view_starts, pos) - 1
-        local = pos - self._view_starts[block]
+        chunk = bisect_right(self._chunk_starts, pos) - 1
+        starts = self._pieces_of(chunk)
+        local = pos - self._chunk_starts[chunk]
+        piece = bisect_right(starts, local) - 1
+        cut = self._chunk_cuts[chunk] + piece * MAP_BLOCK
+        local -= starts[piece]
         if self._raw is not None:
-            return self._cuts[block] + self._ascii_offset(self._cuts[block], local)
-        view_starts, text_starts = self._map(block)
+            return cut + self._ascii_offset(cut, local)
+        view_starts, text_starts = self._map(cut)
         token = bisect_right(view_starts, local) - 1
-        return self._cuts[block] + text_starts[token] + (local - view_starts[token])
+        return cut + text_starts[token] + (local - view_starts[token])
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The text span behind ``view[start:end]`` (the whitespace inside it included)."""
         return self.origin(start), self.origin(end - 1) + 1
+
+    def _pieces_of(self, chunk: int) -> list[int]:
+        """Where each piece of an ASCII chunk starts in the chunk's view, and where the last ends."""
+        starts = self._piece_starts.get(chunk)
+        if starts is None:
+            raw = self._raw
+            lo = self._chunk_cuts[chunk]
+            hi = self._chunk_cuts[chunk + 1] if chunk + 1 < len(self._chunk_cuts) else len(raw)  # type: ignore[arg-type]
+            sizes = (len(raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE)) for cut in range(lo, hi, MAP_BLOCK))  # type: ignore[index]
+            starts = self._piece_starts[chunk] = list(accumulate(sizes, initial=0))
+        return starts
 
     def _ascii_offset(self, cut: int, local: int) -> int:
         """Where, from ``cut``, the piece's ``local``-th non-space character stands.
@@ -196,10 +214,10 @@ class Unspaced:
                 lo = mid + 1
         return sub * _SUB_BLOCK + lo
 
-    def _map(self, block: int) -> tuple[list[int], list[int]]:
-        found = self._maps.get(block)
+    def _map(self, cut: int) -> tuple[list[int], list[int]]:
+        """Where each word of the piece at ``cut`` starts, in the view and in the text (from ``cut``)."""
+        found = self._maps.get(cut)
         if found is None:
-            cut = self._cuts[block]
             view_starts: list[int] = []
             text_starts: list[int] = []
             length = 0
@@ -207,7 +225,7 @@ class Unspaced:
                 view_starts.append(length)
                 text_starts.append(match.start() - cut)
                 length += match.end() - match.start()
-            found = self._maps[block] = (view_starts, text_starts)
+            found = self._maps[cut] = (view_starts, text_starts)
         return found
 
 

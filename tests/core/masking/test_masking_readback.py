@@ -300,6 +300,24 @@ def test_unspaced_agrees_with_readback_across_map_pieces(text: str) -> None:
                 _assert_unspaced_matches_readback(each)
 
 
+@settings(max_examples=150, deadline=None)
+@given(spacing_texts, st.integers(1, 40))
+def test_unspaced_made_in_chunks_maps_back_like_the_whole(text: str, size: int) -> None:
+    """Made a chunk at a time (as a search on another core takes it), the view and its way back are the same."""
+    ascii_text = text.replace("\xa0", " ").replace("\x85", "\n").replace("\u2028", "\t").replace("\u3000", " ")
+    if not only_spacing(ascii_text):
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(readback, "MAP_BLOCK", 5)
+        mp.setattr(readback, "_SUB_BLOCK", 2)
+        rb = ReadBack(ascii_text)
+        un = Unspaced(ascii_text)
+        assert b"".join(un.chunks(size)).decode() == rb.text
+        assert un.text == rb.text
+        for i in range(len(rb.text)):
+            assert un.origin(i) == rb.starts[i]
+
+
 def test_unspaced_across_real_blocks() -> None:
     text = (" " * (readback.BLOCK - 3)) + "sk-test-abc\n   def" + "\n" * readback.BLOCK + "zz"
     un = Unspaced(text)
