@@ -30,7 +30,7 @@ import string
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import ahocorasick_rs
+from .scanner import KeyScanner
 
 __all__ = [
     "PATTERNS",
@@ -337,48 +337,35 @@ PREFIXES: tuple[tuple[str, int], ...] = tuple(
 )
 """Every (prefix, pattern index): what an automaton must find for ``match_at`` to confirm."""
 
-_SENTINELS = [bytes((first, 0xFF)) for first in range(0, 256, 4)]
-"""Extra automaton patterns that never match UTF-8 (it has no 0xFF byte), with 64 different first bytes.
-
-Without them the crate puts a prefilter on the prefixes' first bytes that
-stops at nearly every byte of ordinary text and halves the scan speed; with
-them the DFA runs unfiltered at over 500 MB/s. Their indexes come after the
-prefixes' and are never reported.
-"""
-
 _ENCODING = "utf-8"
 _ERRORS = "surrogatepass"  # a lone surrogate in output must not stop the search
 
-_automaton: ahocorasick_rs.BytesAhoCorasick | None = None
+_scanner: KeyScanner | None = None
 
 
-def _get_automaton() -> ahocorasick_rs.BytesAhoCorasick:
-    """The prefix automaton over UTF-8 bytes, built on first use (about a millisecond).
+def _get_scanner() -> KeyScanner:
+    """The search for every prefix over UTF-8 bytes, built on first use (about a millisecond).
 
     Bytes rather than ``str``: the crate's byte DFA is three times faster,
     and for ASCII text (nearly all output) byte offsets are character
-    offsets. Immutable once built; two threads racing here each build an
-    equal one and the last assignment wins, so no lock is needed.
+    offsets. A large text is searched on every core. Immutable once built;
+    two threads racing here each build an equal one and the last
+    assignment wins, so no lock is needed.
     """
-    global _automaton
-    automaton = _automaton
-    if automaton is None:
-        automaton = ahocorasick_rs.BytesAhoCorasick(
-            [prefix.encode(_ENCODING) for prefix, _ in PREFIXES] + _SENTINELS,
-            matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
-            implementation=ahocorasick_rs.Implementation.DFA,
-        )
-        _automaton = automaton
-    return automaton
+    global _scanner
+    scanner = _scanner
+    if scanner is None:
+        scanner = _scanner = KeyScanner([prefix.encode(_ENCODING) for prefix, _ in PREFIXES])
+    return scanner
 
 
 def prefix_hits(text: str) -> list[tuple[int, int]]:
     """(prefix index, start in characters) of every prefix occurrence in ``text``."""
-    automaton = _get_automaton()
+    scanner = _get_scanner()
     if text.isascii():
-        return [(index, start) for index, start, _ in automaton.find_matches_as_indexes(text.encode("ascii"), overlapping=True)]
+        return [(index, start) for index, start, _ in scanner.scan(text.encode("ascii"))]
     raw = text.encode(_ENCODING, _ERRORS)
-    hits = automaton.find_matches_as_indexes(raw, overlapping=True)
+    hits = scanner.scan(raw)
     if not hits:
         return []
     # Byte offsets to character offsets, decoding only the gaps between them.

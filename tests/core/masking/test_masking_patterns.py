@@ -499,10 +499,10 @@ def test_property_inserted_credential_is_found_at_its_span(
 
 
 def test_automaton_is_built_once_and_shared_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(patterns_module, "_automaton", None)
+    monkeypatch.setattr(patterns_module, "_scanner", None)
     text = "\n".join(value for _, value in SAMPLES[:20])
     expected = find_credentials(text)
-    monkeypatch.setattr(patterns_module, "_automaton", None)
+    monkeypatch.setattr(patterns_module, "_scanner", None)
     results: list[list[tuple[int, int, str]]] = []
     lock = threading.Lock()
 
@@ -517,7 +517,20 @@ def test_automaton_is_built_once_and_shared_across_threads(monkeypatch: pytest.M
     for thread in threads:
         thread.join()
     assert results == [expected] * 8
-    assert patterns_module._automaton is not None
+    assert patterns_module._scanner is not None
+
+
+def test_a_large_text_searched_in_pieces_gives_every_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces searched at once on several cores: a prefix cut by the border of two is found, none twice."""
+    from nbsecrets.core.masking import scanner
+
+    text = "".join(f"{'filler ' * (i % 7)}{value}\n" for i, (_, value) in enumerate(SAMPLES * 3))
+    expected = find_credentials(text)
+    assert len(expected) >= len(SAMPLES)
+    monkeypatch.setattr(scanner, "CORES", 2)
+    for piece in (7, 13, 64, 301):
+        monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", piece)
+        assert find_credentials(text) == expected, piece
 
 
 # --- this file and the module hold no credential-shaped literal -----------------------------
