@@ -148,8 +148,11 @@ class Matcher:
         key_refs: list = []
         uses: dict[str, int] = {}
         for index, form in enumerate(patterns):
-            offset = _anchor_offset(form, uses)
-            anchor = form[offset : offset + ANCHOR]
+            offset = max(len(form) - ANCHOR, 0)
+            anchor = form[offset:]
+            if anchor in uses:  # its end is taken: look for a less shared place
+                offset = _anchor_offset(form, uses)
+                anchor = form[offset : offset + ANCHOR]
             at = key_at.get(anchor)
             if at is None:
                 key_at[anchor] = len(key_forms)
