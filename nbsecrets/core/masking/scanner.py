@@ -28,7 +28,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import ahocorasick_rs
 
@@ -113,19 +113,21 @@ class KeyScanner:
         if parts < 2:
             return self._search(raw, 0, len(raw))
         size = -(-len(raw) // parts)
-        results: list[list[Hit]] = [[] for _ in range(parts)]
+        results: list[list[Hit] | None] = [None] * parts
+        failures: list[BaseException] = []
 
         def search(part: int) -> None:
             lo = part * size
-            results[part] = self._search(raw, lo, min(len(raw), lo + size))
+            try:
+                results[part] = self._search(raw, lo, min(len(raw), lo + size))
+            except BaseException as exc:  # noqa: BLE001 - raised again on the calling thread
+                failures.append(exc)
 
-        helpers = [threading.Thread(target=search, args=(part,), name="nbsecrets-scan") for part in range(1, parts)]
-        for helper in helpers:
-            helper.start()
+        helpers = [_helper(search, part) for part in range(1, parts)]
         search(0)
         for helper in helpers:
             helper.join()
-        return [hit for part in results for hit in part]
+        return _joined(results, failures)
 
     def scan_chunks(self, chunks: Iterable[bytes]) -> list[Hit]:
         """Like :meth:`scan` over the chunks joined, searching each while the next is being made.
@@ -143,36 +145,42 @@ class KeyScanner:
             return []
         reach = self.max_length - 1
         jobs: queue.SimpleQueue[tuple[int, bytes, int, int] | None] = queue.SimpleQueue()
-        results: list[list[Hit]] = []
+        results: list[list[Hit] | None] = []
+        failures: list[BaseException] = []
 
         def drain() -> None:
-            while (job := jobs.get()) is not None:
-                at, piece, base, end = job
-                results[at] = [(index, base + start, base + stop) for index, start, stop in self._search(piece, 0, end)]
+            try:
+                while (job := jobs.get()) is not None:
+                    at, piece, base, end = job
+                    found = self._search(piece, 0, end)
+                    results[at] = [(index, base + start, base + stop) for index, start, stop in found]
+            except BaseException as exc:  # noqa: BLE001 - raised again on the calling thread
+                failures.append(exc)
 
         helper: threading.Thread | None = None
         held, base = b"", 0
-        for chunk in chunks:
-            time.sleep(0)  # a moment without the GIL, for the helper to take up a result or the next job
-            if len(chunk) < reach or not held:
-                held += chunk  # a key must not span more than two chunks
-                continue
-            results.append([])
-            jobs.put((len(results) - 1, held + chunk[:reach], base, len(held)))
-            if helper is None and CORES > 1:
-                helper = threading.Thread(target=drain, name="nbsecrets-scan")
-                helper.start()
-            base += len(held)
-            held = chunk
-        if held:
-            results.append([])
-            jobs.put((len(results) - 1, held, base, len(held)))
-        for _ in range(2 if helper is not None else 1):
-            jobs.put(None)  # one end mark for each of the two that drain the jobs
+        try:
+            for chunk in chunks:
+                time.sleep(0)  # a moment without the GIL, for the helper to take up a result or the next job
+                if len(chunk) < reach or not held:
+                    held += chunk  # a key must not span more than two chunks
+                    continue
+                results.append(None)
+                jobs.put((len(results) - 1, held + chunk[:reach], base, len(held)))
+                if helper is None and CORES > 1:
+                    helper = _helper(drain)
+                base += len(held)
+                held = chunk
+            if held:
+                results.append(None)
+                jobs.put((len(results) - 1, held, base, len(held)))
+        finally:
+            for _ in range(2 if helper is not None else 1):
+                jobs.put(None)  # one end mark for each of the two that drain the jobs
         drain()  # what the helper has not taken yet, searched here meanwhile
         if helper is not None:
             helper.join()
-        return [hit for part in results for hit in part]
+        return _joined(results, failures)
 
     def _search(self, raw: bytes, lo: int, hi: int) -> list[Hit]:
         """Occurrences starting in ``raw[lo:hi]``."""
@@ -196,6 +204,26 @@ class KeyScanner:
                     for index in indexes:
                         hits.append((index, start, start + length))
         return hits
+
+
+def _helper(target: Callable[..., None], *args: object) -> threading.Thread:
+    """A started thread that searches beside the calling one (a daemon: it never holds up exit)."""
+    thread = threading.Thread(target=target, args=args, name="nbsecrets-scan", daemon=True)
+    thread.start()
+    return thread
+
+
+def _joined(results: list[list[Hit] | None], failures: list[BaseException]) -> list[Hit]:
+    """The hits of every piece in order; a piece that failed fails the whole search.
+
+    Never fewer hits than there are: a piece left unsearched would let what
+    is in it through unmasked.
+    """
+    if failures:
+        raise failures[0]
+    if any(part is None for part in results):
+        raise RuntimeError("nbsecrets: a piece of the output was not searched")
+    return [hit for part in results for hit in part]  # type: ignore[union-attr]
 
 
 def _build(keys: list[bytes], *, dfa: bool) -> ahocorasick_rs.BytesAhoCorasick:

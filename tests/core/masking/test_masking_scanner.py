@@ -161,3 +161,45 @@ def test_a_key_cut_anywhere_by_chunks_is_found(automaton_kind: str, monkeypatch:
         assert sorted(built.scan_chunks(iter(chunked(raw, [first])))) == expected, first
         for second in range(first, min(len(raw), first + 20) + 1):
             assert sorted(built.scan_chunks(iter(chunked(raw, [first, second])))) == expected, (first, second)
+
+
+def _failing_on_later_pieces(original):
+    def search(self, raw, lo, hi):
+        if lo > 0 or hi < len(raw):  # every piece but a whole text
+            raise MemoryError("a piece failed")
+        return original(self, raw, lo, hi)
+
+    return search
+
+
+def test_a_piece_that_fails_fails_the_whole_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed piece must never read as a piece with nothing in it: what it holds would go out unmasked."""
+    keys = [b"piece-key-%02d" % i for i in range(10)]
+    raw = b"".join(b"filler text " * 30 + key for key in keys * 20)
+    built = KeyScanner(keys)
+    monkeypatch.setattr(scanner, "CORES", 2)
+    monkeypatch.setattr(scanner, "PARALLEL_MIN_BYTES", 256)
+    monkeypatch.setattr(KeyScanner, "_search", _failing_on_later_pieces(KeyScanner._search))
+    with pytest.raises(MemoryError):
+        built.scan(raw)
+    with pytest.raises(MemoryError):
+        built.scan_chunks(iter(chunked(raw, [1000, 2000, 3000])))
+
+
+def test_chunks_that_fail_to_be_made_stop_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(scanner, "CORES", 2)
+    built = KeyScanner([b"chunk-key"])
+
+    def chunks():
+        yield b"some text with a chunk-key in it " * 10
+        yield b"more text " * 10
+        raise ValueError("the view could not be made")
+
+    with pytest.raises(ValueError):
+        built.scan_chunks(chunks())
+    for thread in threading.enumerate():
+        if thread.name == "nbsecrets-scan":
+            thread.join(timeout=10)
+            assert not thread.is_alive()
