@@ -50,6 +50,8 @@ BLOCK = 64 * 1024
 
 MAP_BLOCK = 4 * 1024
 """Characters of text per piece of the way back from a whitespace-free view: a match maps within its piece."""
+MAP_GROUP = 16 * MAP_BLOCK
+"""Characters of ASCII text whose view is made in one pass (and whose pieces are counted on demand)."""
 _SUB_BLOCK = 128
 """Characters of an ASCII piece whose non-space characters are counted at once on the way back."""
 
@@ -96,11 +98,11 @@ class Unspaced:
         self._raw: bytes | None = None
         self._text: str | None = None
         self._data: bytes | None = None
-        # The view is made in chunks of whole pieces: where each starts in the text and in the
-        # view, and per chunk (when a match falls in it) where each of its pieces starts in the view.
         self._chunks: list[bytes] = []
-        self._chunk_cuts: list[int] = []
-        self._chunk_starts: list[int] = []
+        # The view is made a group of pieces at a time: where each group starts in the text and in
+        # the view, and per group (once a match falls in it) where each of its pieces starts.
+        self._group_cuts: list[int] = []
+        self._group_starts: list[int] = []
         self._piece_starts: dict[int, list[int]] = {}
         self._maps: dict[int, tuple[list[int], list[int]]] = {}
         self._sub_counts: dict[int, list[int]] = {}
@@ -109,8 +111,8 @@ class Unspaced:
             return
         pieces = ["".join(text[cut : cut + MAP_BLOCK].split()) for cut in range(0, len(text), MAP_BLOCK)]
         self._text = "".join(pieces)
-        self._chunk_cuts.append(0)
-        self._chunk_starts.append(0)
+        self._group_cuts.append(0)  # one group: the pieces are counted already
+        self._group_starts.append(0)
         self._piece_starts[0] = list(accumulate(map(len, pieces), initial=0))
 
     @property
@@ -122,20 +124,24 @@ class Unspaced:
         """The view of an ASCII text, made from about ``size`` bytes of the text at a time.
 
         A search can then run over one chunk (without the GIL) while the
-        next is made: see :meth:`.scanner.KeyScanner.scan_chunks`. A chunk
-        is one C-level pass; where its pieces start in the view is counted
-        only for a chunk a match falls in.
+        next is made: see :meth:`.scanner.KeyScanner.scan_chunks`. Each
+        :data:`MAP_GROUP` of text is one C-level pass; where its pieces
+        start in the view is counted only for a group a match falls in.
         """
         raw = self._raw
-        assert raw is not None and not self._chunk_cuts, "chunks() is for an ASCII text, once"
-        size = max(MAP_BLOCK, size - size % MAP_BLOCK)
+        assert raw is not None and not self._group_cuts, "chunks() is for an ASCII text, once"
+        size = max(MAP_GROUP, size - size % MAP_GROUP)
         made = 0
-        for cut in range(0, len(raw), size):
-            chunk = raw[cut : cut + size].translate(None, _ASCII_SPACE)
-            self._chunk_cuts.append(cut)
-            self._chunk_starts.append(made)
+        for lo in range(0, len(raw), size):
+            groups = []
+            for cut in range(lo, min(lo + size, len(raw)), MAP_GROUP):
+                group = raw[cut : cut + MAP_GROUP].translate(None, _ASCII_SPACE)
+                self._group_cuts.append(cut)
+                self._group_starts.append(made)
+                made += len(group)
+                groups.append(group)
+            chunk = groups[0] if len(groups) == 1 else b"".join(groups)
             self._chunks.append(chunk)
-            made += len(chunk)
             yield chunk
 
     @property
@@ -144,7 +150,7 @@ class Unspaced:
         if self._raw is None:
             return None
         if self._data is None:
-            if not self._chunk_cuts:
+            if not self._group_cuts:
                 for _ in self.chunks(len(self._raw)):
                     pass
             self._data = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
@@ -159,11 +165,11 @@ class Unspaced:
 
     def origin(self, pos: int) -> int:
         """Where view character ``pos`` stands in the text."""
-        chunk = bisect_right(self._chunk_starts, pos) - 1
-        starts = self._pieces_of(chunk)
-        local = pos - self._chunk_starts[chunk]
+        group = bisect_right(self._group_starts, pos) - 1
+        starts = self._pieces_of(group)
+        local = pos - self._group_starts[group]
         piece = bisect_right(starts, local) - 1
-        cut = self._chunk_cuts[chunk] + piece * MAP_BLOCK
+        cut = self._group_cuts[group] + piece * MAP_BLOCK
         local -= starts[piece]
         if self._raw is not None:
             return cut + self._ascii_offset(cut, local)
@@ -175,15 +181,15 @@ class Unspaced:
         """The text span behind ``view[start:end]`` (the whitespace inside it included)."""
         return self.origin(start), self.origin(end - 1) + 1
 
-    def _pieces_of(self, chunk: int) -> list[int]:
-        """Where each piece of an ASCII chunk starts in the chunk's view, and where the last ends."""
-        starts = self._piece_starts.get(chunk)
+    def _pieces_of(self, group: int) -> list[int]:
+        """Where each piece of an ASCII group starts in the group's view, and where the last ends."""
+        starts = self._piece_starts.get(group)
         if starts is None:
             raw = self._raw
-            lo = self._chunk_cuts[chunk]
-            hi = self._chunk_cuts[chunk + 1] if chunk + 1 < len(self._chunk_cuts) else len(raw)  # type: ignore[arg-type]
+            lo = self._group_cuts[group]
+            hi = min(lo + MAP_GROUP, len(raw))  # type: ignore[arg-type]
             sizes = (len(raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE)) for cut in range(lo, hi, MAP_BLOCK))  # type: ignore[index]
-            starts = self._piece_starts[chunk] = list(accumulate(sizes, initial=0))
+            starts = self._piece_starts[group] = list(accumulate(sizes, initial=0))
         return starts
 
     def _ascii_offset(self, cut: int, local: int) -> int:

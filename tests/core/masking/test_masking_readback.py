@@ -301,7 +301,7 @@ def test_unspaced_agrees_with_readback_across_map_pieces(text: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(spacing_texts, st.integers(1, 40))
+@given(spacing_texts, st.integers(1, 60))
 def test_unspaced_made_in_chunks_maps_back_like_the_whole(text: str, size: int) -> None:
     """Made a chunk at a time (as a search on another core takes it), the view and its way back are the same."""
     ascii_text = text.replace("\xa0", " ").replace("\x85", "\n").replace("\u2028", "\t").replace("\u3000", " ")
@@ -309,6 +309,7 @@ def test_unspaced_made_in_chunks_maps_back_like_the_whole(text: str, size: int) 
         return
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(readback, "MAP_BLOCK", 5)
+        mp.setattr(readback, "MAP_GROUP", 15)
         mp.setattr(readback, "_SUB_BLOCK", 2)
         rb = ReadBack(ascii_text)
         un = Unspaced(ascii_text)
