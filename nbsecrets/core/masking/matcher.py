@@ -36,7 +36,14 @@ from .fragments import (
     window_plan,
 )
 from .memo import Memo
-from .patterns import PATTERNS, PREFIXES, credentials_at, find_credentials, open_credential
+from .patterns import (
+    PATTERNS,
+    PREFIXES,
+    credentials_at,
+    open_credential,
+    prefix_hits,
+    wrapped_credentials,
+)
 from .readback import (
     ReadBack,
     Unspaced,
@@ -312,8 +319,8 @@ class Matcher:
         looked for in the text itself.
         """
         if not self._keys:
-            # Nothing registered: only credential shapes, and those are looked for as written.
-            return self._credentials_in(text, [], find_credentials(text)) if self._credentials else []
+            # Nothing registered: only credential shapes, and those are looked for in the text itself.
+            return self._credentials_in(text, [], _credentials_and_wrapped(text, prefix_hits(text))) if self._credentials else []
         view = Unspaced(text)
         if view.ascii:
             size = chunk_size(len(text))
@@ -340,29 +347,29 @@ class Matcher:
         # (whitespace and all, for the prefixes that hold some): with none in the view, a
         # search of the text finds none.
         if self._credentials and len(key_hits) < len(hits):
-            found.extend(self._credentials_in(text, found, self._credentials_from_view(text, view, hits)))
+            found.extend(self._credentials_in(text, found, _credentials_and_wrapped(text, self._prefixes_from_view(text, view, hits))))
         return found
 
-    def _credentials_from_view(self, text: str, view: Unspaced, hits: list[Match]) -> list[tuple[int, int, str]]:
-        """Credentials in ``text``, from the prefixes the search of its view found.
+    def _prefixes_from_view(self, text: str, view: Unspaced, hits: list[Match]) -> list[tuple[int, int]]:
+        """The credential prefixes in ``text`` (prefix index, start), from those the search of its view found.
 
         Every prefix written in the text shows in the view, and where the
         view shows one the text has it too unless whitespace splits it:
-        so the prefixes at the places the view's hits stand for, checked
-        against the text, are the ones a search of the text would find.
-        With a prefix that holds whitespace among them, or more hits than
-        are worth mapping back one by one, the text is searched after all.
+        so the places the view's hits stand for, checked against the text,
+        are the prefixes a search of the text would find. With a prefix
+        that holds whitespace among them, or more hits than are worth
+        mapping back one by one, the text is searched after all.
         """
         base, spaced = self._prefix_base, self._spaced_base
         found = [(index - base, start) for start, _, index in hits if index >= base]
         if len(found) > _VIEW_PREFIXES_MAX or any(index >= spaced - base for index, _ in found):
-            return find_credentials(text)
+            return prefix_hits(text)
         prefixes = []
         for index, start in found:
             at = view.origin(start)
             if text.startswith(PREFIXES[index][0], at):
                 prefixes.append((index, at))
-        return credentials_at(text, prefixes)
+        return prefixes
 
     def _find_direct(self, text: str, view: bool = False) -> list[Match]:
         if not self._scanner:
@@ -373,10 +380,11 @@ class Matcher:
         """Forms and verified fragments from pattern hits, credentials from prefix hits."""
         base = self._prefix_base
         spaced = self._spaced_base
-        prefix_hits = [(index - base, start) for start, _, index in hits if base <= index < spaced]
+        prefixes = [(index - base, start) for start, _, index in hits if base <= index < spaced]
         found = self._resolve(text, [hit for hit in hits if hit[2] < base] if self._credentials else hits)
-        if prefix_hits:
-            found.extend(self._credentials_in(text, found, credentials_at(text, prefix_hits), view))
+        if prefixes:
+            credentials = credentials_at(text, prefixes) if view else _credentials_and_wrapped(text, prefixes)
+            found.extend(self._credentials_in(text, found, credentials, view))
         return found
 
     def _hits(self, text: str) -> list[Match]:
@@ -741,6 +749,12 @@ def _trim_chance_edges(text: str, start: int, end: int) -> tuple[int, int]:
         while start < end and text[start].isspace():
             start += 1
     return start, end
+
+
+def _credentials_and_wrapped(text: str, prefixes: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Credentials at these prefixes of ``text``, as written and as a formatter's line breaks left them."""
+    written = credentials_at(text, prefixes)
+    return written + wrapped_credentials(text, prefixes, written)
 
 
 _ANCHOR_TRIES = 64

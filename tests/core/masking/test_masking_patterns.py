@@ -545,3 +545,106 @@ def test_sources_hold_no_credential_shaped_literal(path: Path) -> None:
 
 def test_this_file_holds_nothing_the_patterns_would_mask() -> None:
     assert find_credentials(Path(__file__).read_text(encoding="utf-8")) == []
+
+
+# --- credentials a formatter wrapped over lines --------------------------------------------
+
+
+def _masker(registered: bool):
+    from nbsecrets.core.masking import Masker
+    from nbsecrets.core.registry import SecretRegistry
+
+    reg = SecretRegistry()
+    if registered:  # the text is then read through its whitespace-free view first
+        reg.add("pw-test-Qx7Lm2Rk9Vb4Zt", "OTHER")
+    return Masker(reg)
+
+
+GH = "ghp_" + fake(36)
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+@pytest.mark.parametrize("before", ["", "token ", "token: ", "GITHUB_TOKEN=", "<pre>"])
+@pytest.mark.parametrize("newline", ["\n", "\n    ", "\r\n"])
+def test_a_token_wrapped_at_any_place_is_masked_line_by_line(registered: bool, before: str, newline: str) -> None:
+    masker = _masker(registered)
+    mask = "[masked:github-token]"
+    for cut in range(len("ghp_") + 1, len(GH)):
+        text = f"{before}{GH[:cut]}{newline}{GH[cut:]} and more\n"
+        assert masker.mask(text) == f"{before}{mask}{newline}{mask} and more\n", cut
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+def test_a_token_over_several_full_lines_is_masked_and_the_next_line_is_not(registered: bool) -> None:
+    masker = _masker(registered)
+    token = jwt()
+    width = 30
+    lines = [token[i : i + width] for i in range(0, len(token), width)]
+    assert len(lines) >= 3 and len(lines[-1]) < width
+    masked = masker.mask("\n".join(lines) + "\nafter\n")
+    assert masked == "\n".join(["[masked:jwt]"] * len(lines)) + "\nafter\n"
+    # Its first line already a JWT as written (header and a start of payload): the full lines after it go with it.
+    width = token.index(".") + 14
+    lines = [token[i : i + width] for i in range(0, len(token), width)]
+    assert len(lines) >= 3 and len(lines[-1]) < width
+    assert find_credentials(lines[0]) == [(0, width, "jwt")]
+    masked = masker.mask("\n".join(lines) + "\nafter\n")
+    assert masked == "\n".join(["[masked:jwt]"] * len(lines)) + "\nafter\n"
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ghp_ is the prefix\nfor tokens that github issues to its users and apps\n",  # prose after a prefix
+        "the prefix is ghp_\nand the rest follows\n",
+        "not" + GH[:20] + "\n" + GH[20:] + "\n",  # inside a word
+        GH[:20] + " " + GH[20:] + "\n",  # a space within the line: two words
+    ],
+)
+def test_what_only_looks_wrapped_is_left_alone(registered: bool, text: str) -> None:
+    assert _masker(registered).mask(text) == text
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+def test_a_word_on_the_line_after_a_token_is_not_part_of_it(registered: bool) -> None:
+    masker = _masker(registered)
+    mask = "[masked:github-token]"
+    assert masker.mask(f"{GH}\nfollowing\n") == f"{mask}\nfollowing\n"
+    assert masker.mask(f"{GH[:14]}\n{GH[14:28]}\n{GH[28:]}\nnext\n") == f"{mask}\n{mask}\n{mask}\nnext\n"
+    assert masker.mask(f"x: {GH[:20]}\n{GH[20:]}\nnext line\n") == f"x: {mask}\n{mask}\nnext line\n"
+
+
+def test_wrapped_credentials_are_given_line_by_line() -> None:
+    from nbsecrets.core.masking.patterns import credentials_at, prefix_hits, wrapped_credentials
+
+    text = f"key {GH[:16]}\n  {GH[16:34]}\n  {GH[34:]}\n"  # lines of 20, 20 and 8 characters
+    hits = prefix_hits(text)
+    written = credentials_at(text, hits)
+    assert written == []
+    found = wrapped_credentials(text, hits, written)
+    assert [text[start:end] for start, end, _ in found] == [GH[:16], GH[16:34], GH[34:]]
+    assert {label for _, _, label in found} == {"github-token"}
+
+
+def test_pieces_of_unequal_lines_are_not_joined_past_the_second() -> None:
+    """A wrapped token fills every line but its last: after a short line, the next is another thing."""
+    from nbsecrets.core.masking.patterns import credentials_at, prefix_hits, wrapped_credentials
+
+    text = f"key {GH[:10]}\n  {GH[10:30]}\n  {GH[30:]}\n"  # 14, 22, 12: no formatter wraps like this
+    hits = prefix_hits(text)
+    assert wrapped_credentials(text, hits, credentials_at(text, hits)) == []
+
+
+def test_a_text_full_of_prefixes_on_equal_lines_is_searched_in_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of equal lines each holding prefixes: the lines looked at stay in proportion to the text."""
+    from nbsecrets.core.masking.patterns import credentials_at, prefix_hits, wrapped_credentials
+
+    text = "\n".join("eyJrIjogMH0=" + "eyJ" + fake(9) for _ in range(20_000)) + "\n"
+    hits = prefix_hits(text)
+    assert len(hits) >= 40_000
+    looked = []
+    run = patterns_module._Lines.run
+    monkeypatch.setattr(patterns_module._Lines, "run", lambda self, start: looked.append(start) or run(self, start))
+    wrapped_credentials(text, hits, credentials_at(text, hits))
+    assert len(looked) <= 2 * (patterns_module._LINE_STEPS + len(text) // 256) + len(hits)
