@@ -57,24 +57,35 @@ def test_non_ascii_bytes(automaton_kind: str) -> None:
     assert sorted(KeyScanner(keys).scan(raw)) == naive(keys, raw)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    keys=st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30),
-    raw=st.binary(max_size=300).filter(lambda b: b"\xff" not in b),  # as UTF-8 text never holds
-    seed=st.integers(0, 2**16),
-)
-def test_agrees_with_a_naive_search(keys: list[bytes], raw: bytes, seed: int) -> None:
-    rng = random.Random(seed)
-    # Plant some keys so that there is something to find.
+KEY_LISTS = st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30)
+RAW_TEXTS = st.binary(max_size=300).filter(lambda b: b"\xff" not in b)  # as UTF-8 text never holds
+
+
+def planted(keys: list[bytes], raw: bytes, rng: random.Random) -> bytes:
+    """``raw`` with a few of the keys put in, so that there is something to find."""
     pieces = [raw]
     for _ in range(rng.randrange(0, 5)):
         pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(keys))
-    raw = b"".join(pieces)
-    expected = naive(keys, raw)
+    return b"".join(pieces)
+
+
+def each_automaton(patch: pytest.MonkeyPatch):
+    """Set the scanner up for each kind of automaton in turn (as the ``automaton_kind`` fixture does)."""
     for settings_ in AUTOMATON_SETTINGS:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in settings_.items():
-                patch.setattr(scanner, name, value)
+        for name, value in settings_.items():
+            patch.setattr(scanner, name, value)
+        yield settings_
+        patch.undo()
+
+
+@settings(max_examples=60, deadline=None)
+@given(keys=KEY_LISTS, raw=RAW_TEXTS, seed=st.integers(0, 2**16))
+def test_agrees_with_a_naive_search(keys: list[bytes], raw: bytes, seed: int) -> None:
+    rng = random.Random(seed)
+    raw = planted(keys, raw, rng)
+    expected = naive(keys, raw)
+    with pytest.MonkeyPatch.context() as patch:
+        for settings_ in each_automaton(patch):
             built = KeyScanner(keys)
             assert sorted(built.scan(raw)) == expected, settings_
             patch.setattr(scanner, "PARALLEL_MIN_BYTES", rng.randrange(4, 40))
@@ -106,8 +117,8 @@ def chunked(raw: bytes, cuts: list[int]) -> list[bytes]:
 
 @settings(max_examples=80, deadline=None)
 @given(
-    keys=st.lists(st.binary(min_size=1, max_size=12).filter(lambda b: b"\xff" not in b), min_size=1, max_size=30),
-    raw=st.binary(max_size=300).filter(lambda b: b"\xff" not in b),
+    keys=KEY_LISTS,
+    raw=RAW_TEXTS,
     cuts=st.lists(st.integers(0, 10_000), max_size=12),
     cores=st.sampled_from([1, 2]),
     seed=st.integers(0, 2**16),
@@ -116,16 +127,10 @@ def test_chunks_searched_as_they_come_agree_with_a_naive_search(
     keys: list[bytes], raw: bytes, cuts: list[int], cores: int, seed: int
 ) -> None:
     """Chunks of any size (empty ones, ones shorter than a key) give every occurrence once."""
-    rng = random.Random(seed)
-    pieces = [raw]
-    for _ in range(rng.randrange(0, 5)):
-        pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(keys))
-    raw = b"".join(pieces)
+    raw = planted(keys, raw, random.Random(seed))
     expected = naive(keys, raw)
-    for settings_ in AUTOMATON_SETTINGS:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in settings_.items():
-                patch.setattr(scanner, name, value)
+    with pytest.MonkeyPatch.context() as patch:
+        for settings_ in each_automaton(patch):
             patch.setattr(scanner, "CORES", cores)
             found = KeyScanner(keys).scan_chunks(iter(chunked(raw, cuts)))
             assert len(found) == len(set(found))
