@@ -442,8 +442,13 @@ _WRAPPED_LINES_MAX = 64
 """Lines a wrapped credential is read over at most."""
 _WRAP_WIDTH_MAX = 4096
 """Widest line a formatter is taken to wrap to: a longer run is not a wrapped line."""
-_LINE_STEPS = 4096
-"""Lines looked at for wrapped credentials in any text, and one more for every 256 characters of it."""
+_GOES_ON = frozenset({"jwt"})
+"""Credentials that may go on past where the text shows one whole: a JWT matches from its header and a
+start of its payload, and what follows on the next full lines is the rest of it."""
+_WRAPPED_CHARS_MAX = 16 * 1024
+"""Characters a wrapped credential is read over at most (a long JWT is a few kilobytes)."""
+_WRAPPED_READ_MIN = 256 * 1024
+"""Characters read looking for wrapped credentials in any text, and two more for each of its own."""
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 
@@ -455,21 +460,19 @@ def wrapped_credentials(
     Rich, ``textwrap`` and fixed-width logs cut a long token where the
     line is full: ``ghp_Ab3d...`` at the end of one line and ``...Y2z4B``
     on the next are two pieces too short to match, one token to a reader.
-    From a prefix where a credential may start, the token is read on over
-    line breaks (and the indentation after them) but never over a space
-    within a line: ``ghp_ is the prefix for ...`` is prose. It takes as
-    few lines as make it match, and one more only while the lines are
-    full (as wide as the line before): a wrapped token fills every line
-    but its last, and a word starting the next line is not part of it.
-    ``written`` are the credentials found as written: one that fills its
-    line, followed by a line as wide, goes on too (a JWT over three lines).
-    Each line's piece is given apart, so the line breaks stay.
+    From a prefix where a credential may start and that the text does not
+    already show whole, the token is read on over line breaks (and the
+    indentation after them) but never over a space within a line
+    (``ghp_ is the prefix for ...`` is prose). It takes as few lines as make
+    it match, then one more only while the lines are full (as wide as the
+    line before) and the next line holds nothing but the token: a word
+    starting the next row of a table is not part of it. Each line's piece
+    is given apart, so the line breaks stay.
 
     Only a prefix in the last run of characters before a line break can
     start one; of the prefixes in one run, the first and the last are
-    tried (a JWT holds ``eyJ`` twice or more). Each line is looked at once,
-    and no more lines than in proportion to the text: a text of thousands
-    of equal lines full of prefixes costs no more than its size.
+    tried (a JWT holds ``eyJ`` twice or more). The characters read stay in
+    proportion to the text, however many prefixes it holds.
     """
     if "\n" not in text or not hits:
         return []
@@ -485,9 +488,12 @@ def wrapped_credentials(
     wrapped: list[tuple[int, int, str]] = []
     for in_run in runs.values():
         for index, start in in_run if len(in_run) <= 2 else (in_run[0], in_run[-1]):
-            found = _wrapped_at(lines, start, PREFIXES[index], written_ends)
+            end = written_ends.get(start)
+            if end is not None and (end != lines.run(start)[0] or PATTERNS[PREFIXES[index][1]].label not in _GOES_ON):
+                continue  # whole as written: where the text ends it, it ends
+            found = _wrapped_at(lines, start, PREFIXES[index], written=end is not None)
             if found is None:
-                return wrapped  # as many lines looked at as the text is worth
+                return wrapped  # as much read as the text is worth
             if found:
                 wrapped.extend(found)
                 break
@@ -495,12 +501,17 @@ def wrapped_credentials(
 
 
 class _Lines:
-    """A text's lines as a wrapped token runs over them: each run found once, and only so many."""
+    """A text's lines as a wrapped token runs over them: each run found once, and only so much read."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._runs: dict[int, tuple[int, bool]] = {}
-        self._steps = _LINE_STEPS + len(text) // 256
+        self._budget = _WRAPPED_READ_MIN + 2 * len(text)
+
+    def spend(self, characters: int) -> bool:
+        """Count characters read; False once the text's worth is used up."""
+        self._budget -= characters
+        return self._budget >= 0
 
     def run(self, start: int) -> tuple[int, bool]:
         """Where the run of non-space characters from ``start`` ends, and whether a line break follows it.
@@ -521,39 +532,46 @@ class _Lines:
             self._runs[start] = found
         return found
 
-    def pieces(self, begin: int) -> tuple[list[tuple[int, int]], list[int]] | None:
-        """The pieces a token from ``begin`` may be wrapped into, one per line, and each line's width.
+    def pieces(self, begin: int) -> tuple[list[tuple[int, int]], list[int], list[bool]] | None:
+        """The pieces a token from ``begin`` may be wrapped into, one per line; each line's width; whether each piece is its whole line.
 
         A piece runs to the next whitespace; the next line's piece follows
         when that whitespace holds a line break, and the line after that
-        only while the lines are full (as wide as the one before). None
-        once as many lines were looked at as the text is worth.
+        only while the lines are as wide as the one before. At most
+        :data:`_WRAPPED_CHARS_MAX` characters. None once the text's worth is read.
         """
         text = self.text
+        line_start = text.rfind("\n", max(0, begin - _WRAP_WIDTH_MAX), begin) + 1
+        if line_start == 0 and begin > _WRAP_WIDTH_MAX:
+            return [(begin, begin)], [0], [False]  # a line wider than any a formatter wraps
         pieces: list[tuple[int, int]] = []
         widths: list[int] = []
-        line_start = text.rfind("\n", max(0, begin - _WRAP_WIDTH_MAX), begin) + 1
-        pos = begin
-        while len(pieces) < _WRAPPED_LINES_MAX:
-            self._steps -= 1
-            if self._steps < 0:
-                return None
+        whole: list[bool] = []
+        pos, length = begin, 0
+        while len(pieces) < _WRAPPED_LINES_MAX and length < _WRAPPED_CHARS_MAX:
             end, breaks = self.run(pos)
             line_end = text.find("\n", end, end + _WRAP_WIDTH_MAX)
             line_end = line_end if line_end >= 0 else min(end + _WRAP_WIDTH_MAX, len(text))
+            if not self.spend(line_end - line_start):
+                return None
             pieces.append((pos, end))
             widths.append(line_end - line_start)
+            whole.append(breaks and not text[line_start:pos].strip())
+            length += end - pos
             if not breaks or (len(widths) > 1 and widths[-1] != widths[-2]):
                 break
             line_start = line_end + 1
             pos = _WHITESPACE_RUN.match(text, end).end()  # type: ignore[union-attr]
-        return pieces, widths
+        return pieces, widths, whole
 
 
 def _wrapped_at(
-    lines: _Lines, start: int, prefix: tuple[str, int], written_ends: dict[int, int]
+    lines: _Lines, start: int, prefix: tuple[str, int], written: bool = False
 ) -> list[tuple[int, int, str]] | None:
-    """The pieces of the credential wrapped from ``start`` on, one region per line; [] for none, None past the budget."""
+    """The pieces of the credential wrapped from ``start`` on, one region per line; [] for none, None past the budget.
+
+    ``written``: the text shows it whole on its first line already (a JWT's header and a start of its payload).
+    """
     text = lines.text
     literal, pattern_index = prefix
     if not text.startswith(literal, start) or not starts_credential(text, start):
@@ -561,22 +579,29 @@ def _wrapped_at(
     walked = lines.pieces(start)
     if walked is None:
         return None
-    pieces, widths = walked
+    pieces, widths, whole = walked
     if len(pieces) < 2:
         return []
     ends = list(accumulate(end - begin for begin, end in pieces))
     joined = "".join(text[begin:end] for begin, end in pieces)
     regex = PATTERNS[pattern_index].regex
-    found, count = None, 1
-    if start in written_ends:  # found as written: it goes on only if it fills its line, and the next is as full
-        if written_ends[start] != pieces[0][1] or widths[0] != widths[1]:
-            return []
-        found = regex.match(joined, 0, ends[0])
+    found, count = (regex.match(joined, 0, ends[0]) if written else None), 1
     while found is None and count < len(pieces):  # as few lines as make it match
         count += 1
+        if not lines.spend(ends[count - 1]):
+            return None
         found = regex.match(joined, 0, ends[count - 1])
-    while found is not None and count < len(pieces) and found.end() == ends[count - 1]:
-        longer = regex.match(joined, 0, ends[count])  # it fills a full line, and so may go on into the next
+    while (
+        found is not None
+        and count < len(pieces)
+        and found.end() == ends[count - 1]
+        # Its last line is full: as wide as the line before it (the first line: as the line after).
+        and widths[count - 1] == widths[count - 2 if count > 1 else 1]
+        and whole[count]
+    ):  # it fills a full line, and the next line is nothing but more of it
+        if not lines.spend(ends[count]):
+            return None
+        longer = regex.match(joined, 0, ends[count])
         if longer is None:
             break
         found, count = longer, count + 1
@@ -584,7 +609,7 @@ def _wrapped_at(
         return []
     first, last = found.span("value") if "value" in regex.groupindex else (0, found.end())
     if last <= ends[0]:
-        return []  # all on the first line: found as written, or not a credential
+        return []  # all on the first line: not a credential the text cut
     # One region per line: the line breaks and indentation between the pieces stay.
     label = PATTERNS[pattern_index].label
     return [

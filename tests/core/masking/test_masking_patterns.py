@@ -636,15 +636,37 @@ def test_pieces_of_unequal_lines_are_not_joined_past_the_second() -> None:
     assert wrapped_credentials(text, hits, credentials_at(text, hits)) == []
 
 
-def test_a_text_full_of_prefixes_on_equal_lines_is_searched_in_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thousands of equal lines each holding prefixes: the lines looked at stay in proportion to the text."""
+def test_a_text_full_of_prefixes_on_equal_lines_is_read_in_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of equal lines holding prefixes, or lines of one long token each: what is read stays in proportion to the text."""
     from nbsecrets.core.masking.patterns import credentials_at, prefix_hits, wrapped_credentials
 
-    text = "\n".join("eyJrIjogMH0=" + "eyJ" + fake(9) for _ in range(20_000)) + "\n"
-    hits = prefix_hits(text)
-    assert len(hits) >= 40_000
-    looked = []
-    run = patterns_module._Lines.run
-    monkeypatch.setattr(patterns_module._Lines, "run", lambda self, start: looked.append(start) or run(self, start))
-    wrapped_credentials(text, hits, credentials_at(text, hits))
-    assert len(looked) <= 2 * (patterns_module._LINE_STEPS + len(text) // 256) + len(hits)
+    for text in (
+        "\n".join("eyJrIjogMH0=" + "eyJ" + fake(9) for _ in range(20_000)) + "\n",
+        "\n".join("glpat-" + fake(4089) for _ in range(60)) + "\n",
+    ):
+        hits = prefix_hits(text)
+        read = []
+        spend = patterns_module._Lines.spend
+        monkeypatch.setattr(patterns_module._Lines, "spend", lambda self, n: read.append(n) or spend(self, n))
+        wrapped_credentials(text, hits, credentials_at(text, hits))
+        monkeypatch.undo()
+        assert sum(read) <= patterns_module._WRAPPED_READ_MIN + 2 * len(text) + patterns_module._WRAPPED_CHARS_MAX
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+def test_tokens_whole_on_equal_lines_leave_the_next_line_alone(registered: bool) -> None:
+    """Tables, logs, CSV and hash lists print tokens whole on lines of one width: nothing after a token is masked."""
+    import hashlib
+
+    masker = _masker(registered)
+    a, b = "ghp_" + fake(36), "ghp_" + fake(35) + "Z"
+    mask = "[masked:github-token]"
+    table = f"   user                                       token\n0  alice  {a}\n1    bob  {b}\n"
+    assert masker.mask(table) == table.replace(a, mask).replace(b, mask)
+    log = f"2024-05-01 12:00:01 INFO token={a}\n2024-05-01 12:00:02 INFO token={b}\n"
+    assert masker.mask(log) == log.replace(a, mask).replace(b, mask)
+    hashes = "\n".join(hashlib.sha1(str(i).encode()).hexdigest() for i in range(5))
+    assert masker.mask(f"{a}\n{hashes}\ndone\n") == f"{mask}\n{hashes}\ndone\n"
+    openai = "sk-proj-" + fake(40)
+    csv = f"name,key\nalice,{openai}\ncarol,{openai}\n"
+    assert masker.mask(csv) == csv.replace(openai, "[masked:openai-key]")

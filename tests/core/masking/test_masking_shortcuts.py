@@ -385,3 +385,23 @@ def test_collection_is_back_on_after_a_build_even_one_that_fails(reg: SecretRegi
     assert gc.isenabled()
     monkeypatch.undo()
     assert masker.mask(OTHER) == "[masked:PASSWORD]"
+
+
+def test_builds_at_once_share_one_pause_of_collection() -> None:
+    import gc
+
+    from nbsecrets.core import masking
+
+    assert gc.isenabled()
+    with masking._collector_paused():
+        with masking._collector_paused():  # another masker building meanwhile
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first build is still under way
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with masking._collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
