@@ -361,3 +361,11 @@ def test_blocks_of_a_large_text() -> None:
     line = "x" * 99 + "\n"
     _assert_blocks_cover(line * 3000)
     _assert_blocks_cover("y" * (3 * readback.BLOCK + 17))  # no line break to cut at
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200).map(lambda b: bytes(c & 0x7F for c in b)), st.sampled_from([b"", b" ", b"\t", b"\n", b"\x0b\x1f"]))
+def test_whitespace_is_deleted_alike_whichever_way(data: bytes, extra: bytes) -> None:
+    """Lines without spaces are cut at their breaks, others translated: the same bytes either way."""
+    data += extra
+    assert readback.unspaced_bytes(data) == data.translate(None, readback._ASCII_SPACE)
