@@ -14,7 +14,11 @@ measured in the same run:
   secrets and with size;
 * 10 MB with 20 secrets in it, non-ASCII text, a 2 MB HTML display, one
   short line, one streamed line, and a string masked a second time (the
-  memo).
+  memo);
+* the two cells of ``bench_kernel_masking.py`` (ten 2 MB HTML displays,
+  and a 20 MB print cell as the four stream messages it leaves in) masked
+  in this process, next to a copy: the masking part of the kernel's
+  numbers, without the noise of the kernel's own work.
 
 Each text is masked as a fresh string object every time, so the memo (a
 string already masked is not scanned again) never flatters a number.
@@ -177,6 +181,26 @@ def detail_rows(rng: random.Random, values: dict[int, list[str]]) -> None:
     print(f"  StreamMasker.feed() per line: {elapsed / len(chunks) * 1e6:.2f} us")
 
 
+def kernel_cell_rows(values: dict[int, list[str]]) -> None:
+    """The two cells of bench_kernel_masking.py as the kernel hands them to the masker, masked here."""
+    html = ["<p>" + str(i) + "y" * (2_000_000 - 8) + "</p>" for i in range(10)]
+    prints = ("x" * 99 + "\n") * 50_000  # a 20 MB print cell leaves in about four 5 MB stream messages
+    copy_html = best(lambda: [h.encode().decode() for h in html])
+    copy_print = best(lambda: [prints.encode().decode() for _ in range(4)])
+    print("\nthe kernel bench's cells masked in process, ms (x = times a pass-through copy's time); best of 3")
+    print(f"  {'secrets':>8} {'html 10 x 2 MB':>20} {'print 4 x 5 MB':>20}")
+    print(f"  {'copy':>8} {copy_html * 1000:>12.1f}        {copy_print * 1000:>12.1f}")
+    for count in [0, *values]:
+        masker = masker_for(values.get(count, []))
+        len(masker.matcher)
+        timed_html = min(best(lambda c=[fresh(h) for h in html]: [masker.mask(x) for x in c], 1) for _ in range(REPEAT))
+        timed_print = min(best(lambda c=[fresh(prints) for _ in range(4)]: [masker.mask(x) for x in c], 1) for _ in range(REPEAT))
+        print(
+            f"  {count:>8} {timed_html * 1000:>12.1f} {timed_html / copy_html:>5.0f}x"
+            f" {timed_print * 1000:>12.1f} {timed_print / copy_print:>5.0f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--secrets", default="10,100,1000,10000")
@@ -191,6 +215,7 @@ def main() -> None:
     build_rows(rng)
     values = throughput_table(rng, [int(n) for n in args.secrets.split(",")], [int(n) for n in args.sizes.split(",")])
     detail_rows(rng, values)
+    kernel_cell_rows(values)
 
 
 if __name__ == "__main__":
