@@ -670,3 +670,35 @@ def test_tokens_whole_on_equal_lines_leave_the_next_line_alone(registered: bool)
     openai = "sk-proj-" + fake(40)
     csv = f"name,key\nalice,{openai}\ncarol,{openai}\n"
     assert masker.mask(csv) == csv.replace(openai, "[masked:openai-key]")
+
+
+# --- credentials the read-back view glues to the word before them ----------------------------
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        (f"<td>token {GH[:20]}<b>{GH[20:]}</b></td>", "<td>token {m}<b>{m}</b></td>"),
+        (f"<tr><td>alice</td><td>{GH[:20]}<wbr>{GH[20:]}</td></tr>", "<tr><td>alice</td><td>{m}<wbr>{m}</td></tr>"),
+        (f"<pre>token: {GH[:20]}\n{GH[20:]}</pre>", "<pre>token: {m}\n{m}</pre>"),
+        (f"\x1b[1mtoken {GH[:20]}\x1b[0m{GH[20:]} end", "\x1b[1mtoken {m} end"),  # one mask over the colour code
+        (f"<p>token {GH} and more words here</p>", "<p>token {m} and more words here</p>"),
+    ],
+)
+def test_a_credential_the_view_glues_to_a_word_is_masked(registered: bool, shown: str, expected: str) -> None:
+    """Tags, colour codes and spaces drop out of the view: ``token ghp_...`` reads ``tokenghp_...`` there."""
+    assert _masker(registered).mask(shown) == expected.format(m="[masked:github-token]")
+
+
+@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "secrets-registered"])
+@pytest.mark.parametrize(
+    "shown",
+    [
+        f"<td>x{GH[:20]}<b>{GH[20:]}</b></td>",  # inside a word in the text too
+        "<p>see ghp_ for more information about github tokens and apps</p>",  # words after a prefix
+        "<td>the ghp_</td><td>prefix</td><td>marks</td><td>tokens issued to apps and users</td>",
+    ],
+)
+def test_what_the_view_glues_but_no_credential_is_left_alone(registered: bool, shown: str) -> None:
+    assert _masker(registered).mask(shown) == shown
