@@ -40,10 +40,9 @@ from .patterns import (
     PATTERNS,
     PREFIXES,
     credentials_at,
+    find_credentials,
     open_credential,
     prefix_hits,
-    starts_credential,
-    wrapped_credentials,
 )
 from .readback import (
     ReadBack,
@@ -84,9 +83,6 @@ Past these, the window is marked crowded for that secret and a hit is
 verified by searching the secret instead (see ``verify_by_search``).
 """
 _CROWDED = -1
-
-_GLUED_MAX = 4096
-"""View characters a credential glued to the word before it is read over at most."""
 
 _VIEW_PREFIXES_MAX = 256
 """Credential prefixes found in a view up to which each is mapped back, not the text searched again."""
@@ -324,7 +320,7 @@ class Matcher:
         """
         if not self._keys:
             # Nothing registered: only credential shapes, and those are looked for in the text itself.
-            return self._credentials_in(text, [], _credentials_and_wrapped(text, prefix_hits(text))) if self._credentials else []
+            return self._credentials_in(text, [], find_credentials(text)) if self._credentials else []
         view = Unspaced(text)
         if view.ascii:
             size = chunk_size(len(text))
@@ -351,7 +347,7 @@ class Matcher:
         # (whitespace and all, for the prefixes that hold some): with none in the view, a
         # search of the text finds none.
         if self._credentials and len(key_hits) < len(hits):
-            found.extend(self._credentials_in(text, found, _credentials_and_wrapped(text, self._prefixes_from_view(text, view, hits))))
+            found.extend(self._credentials_in(text, found, credentials_at(text, self._prefixes_from_view(text, view, hits))))
         return found
 
     def _prefixes_from_view(self, text: str, view: Unspaced, hits: list[Match]) -> list[tuple[int, int]]:
@@ -375,29 +371,19 @@ class Matcher:
                 prefixes.append((index, at))
         return prefixes
 
-    def _find_direct(self, text: str, view: bool = False, reading: ReadBack | None = None) -> list[Match]:
+    def _find_direct(self, text: str, view: bool = False) -> list[Match]:
         if not self._scanner:
             return []
-        return self._split_hits(text, self._hits(text), view, reading)
+        return self._split_hits(text, self._hits(text), view)
 
-    def _split_hits(
-        self, text: str, hits: list[Match], view: bool = False, reading: ReadBack | None = None
-    ) -> list[Match]:
-        """Forms and verified fragments from pattern hits, credentials from prefix hits.
-
-        In a view (``reading`` maps it, when known) a credential may also
-        start right after a word the view glued it to (see :func:`_glued_credentials`).
-        """
+    def _split_hits(self, text: str, hits: list[Match], view: bool = False) -> list[Match]:
+        """Forms and verified fragments from pattern hits, credentials from prefix hits."""
         base = self._prefix_base
         spaced = self._spaced_base
         prefixes = [(index - base, start) for start, _, index in hits if base <= index < spaced]
         found = self._resolve(text, [hit for hit in hits if hit[2] < base] if self._credentials else hits)
         if prefixes:
-            if view:
-                credentials = credentials_at(text, prefixes) + _glued_credentials(text, prefixes, reading)
-            else:
-                credentials = _credentials_and_wrapped(text, prefixes)
-            found.extend(self._credentials_in(text, found, credentials, view))
+            found.extend(self._credentials_in(text, found, credentials_at(text, prefixes), view))
         return found
 
     def _hits(self, text: str) -> list[Match]:
@@ -513,7 +499,7 @@ class Matcher:
                 if not view or not self._direct_in_view(view):
                     continue
                 mapped = ReadBack(block, offset, markup)
-                for start, end, slot in self._find_direct(mapped.text, view=True, reading=mapped):
+                for start, end, slot in self._find_direct(mapped.text, view=True):
                     for run_start, run_end in mapped.runs(start, end):
                         out.append((_unblank(regions, run_start), _unblank(regions, run_end), slot))
         return out
@@ -762,43 +748,6 @@ def _trim_chance_edges(text: str, start: int, end: int) -> tuple[int, int]:
         while start < end and text[start].isspace():
             start += 1
     return start, end
-
-
-def _glued_credentials(view: str, prefixes: list[tuple[int, int]], reading: ReadBack | None) -> list[tuple[int, int, str]]:
-    """Credentials a view glued to the word before them: ``<td>token ghp_Ab3d<b>...</b></td>`` reads ``tokenghp_Ab3d...``.
-
-    The view drops whitespace, so a prefix there may follow a word that the
-    text keeps apart. Where the text shows a credential may start (a space
-    or a tag before it), it is read on in the view across tags and line
-    breaks, never across a space within a line: that would join the words
-    after it. Without the map back (the quick look whether a view holds
-    anything at all) every such prefix whose credential the view shows counts.
-    """
-    found: list[tuple[int, int, str]] = []
-    glued = [(index, start) for index, start in prefixes if not starts_credential(view, start)]
-    for index, start in glued[:_VIEW_PREFIXES_MAX]:
-        pattern = PATTERNS[PREFIXES[index][1]]
-        end = min(len(view), start + _GLUED_MAX)
-        if reading is not None:
-            source, at = reading.before(start)
-            if not starts_credential(source, at):
-                continue  # glued in the text too: inside a word
-            for i in range(start + 1, end):
-                gap = reading.gap(i)
-                if gap is None or (("\n" not in gap) and (" " in gap or "\t" in gap)):
-                    end = i
-                    break
-        match = pattern.regex.match(view, start, end)
-        if match is not None:
-            first, last = match.span("value") if "value" in pattern.regex.groupindex else (start, match.end())
-            found.append((first, last, pattern.label))
-    return found
-
-
-def _credentials_and_wrapped(text: str, prefixes: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """Credentials at these prefixes of ``text``, as written and as a formatter's line breaks left them."""
-    written = credentials_at(text, prefixes)
-    return written + wrapped_credentials(text, prefixes, written)
 
 
 _ANCHOR_TRIES = 64

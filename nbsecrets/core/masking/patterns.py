@@ -20,9 +20,6 @@ prefixes and call back here for the candidates it finds.
 A candidate is rejected when the character before the prefix is an ASCII
 letter or digit (``task-force`` does not start an ``sk-`` key) and when its
 body is too short or too regular to be random (``sk-learn-is-a-library``).
-
-A token a formatter wrapped over lines is read on across the line breaks
-(``wrapped_credentials``), each line's piece masked apart.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ import functools
 import re
 import string
 from bisect import bisect_right
-from itertools import accumulate
 from dataclasses import dataclass
 
 from .scanner import KeyScanner
@@ -44,8 +40,6 @@ __all__ = [
     "find_credentials",
     "match_at",
     "open_credential",
-    "starts_credential",
-    "wrapped_credentials",
 ]
 
 
@@ -384,7 +378,7 @@ def prefix_hits(text: str) -> list[tuple[int, int]]:
     return [(index, chars[start]) for index, start, _ in hits]
 
 
-def starts_credential(text: str, pos: int) -> bool:
+def _starts_credential(text: str, pos: int) -> bool:
     """Whether a credential may start at ``pos``: not inside a word (an escape like ``\\n`` before it ends one)."""
     return pos == 0 or text[pos - 1] not in _WORD or _ESCAPE_BEFORE.search(text, max(0, pos - 16), pos) is not None
 
@@ -397,7 +391,7 @@ def match_at(text: str, pos: int, pattern: int) -> tuple[int, int] | None:
     pattern's ``value`` group starts when it has one (a URL parameter's
     value, not its name).
     """
-    if not starts_credential(text, pos):
+    if not _starts_credential(text, pos):
         return None
     regex = PATTERNS[pattern].regex
     found = regex.match(text, pos)
@@ -436,187 +430,6 @@ def credentials_at(text: str, hits: list[tuple[int, int]]) -> list[tuple[int, in
         if span is not None:
             found.append((span[0], span[1], pattern))
     return [(start, end, PATTERNS[pattern].label) for start, end, pattern in _resolve(found)]
-
-
-_WRAPPED_LINES_MAX = 64
-"""Lines a wrapped credential is read over at most."""
-_WRAP_WIDTH_MAX = 4096
-"""Widest line a formatter is taken to wrap to: a longer run is not a wrapped line."""
-_GOES_ON = frozenset({"jwt"})
-"""Credentials that may go on past where the text shows one whole: a JWT matches from its header and a
-start of its payload, and what follows on the next full lines is the rest of it."""
-_WRAPPED_CHARS_MAX = 16 * 1024
-"""Characters a wrapped credential is read over at most (a long JWT is a few kilobytes)."""
-_WRAPPED_READ_MIN = 256 * 1024
-"""Characters read looking for wrapped credentials in any text, and two more for each of its own."""
-_WHITESPACE_RUN = re.compile(r"\s+")
-
-
-def wrapped_credentials(
-    text: str, hits: list[tuple[int, int]], written: list[tuple[int, int, str]]
-) -> list[tuple[int, int, str]]:
-    """Credentials a formatter broke over lines, from prefix hits (prefix index, start) in ``text``.
-
-    Rich, ``textwrap`` and fixed-width logs cut a long token where the
-    line is full: ``ghp_Ab3d...`` at the end of one line and ``...Y2z4B``
-    on the next are two pieces too short to match, one token to a reader.
-    From a prefix where a credential may start and that the text does not
-    already show whole, the token is read on over line breaks (and the
-    indentation after them) but never over a space within a line
-    (``ghp_ is the prefix for ...`` is prose). It takes as few lines as make
-    it match, then one more only while the lines are full (as wide as the
-    line before) and the next line holds nothing but the token: a word
-    starting the next row of a table is not part of it. Each line's piece
-    is given apart, so the line breaks stay.
-
-    Only a prefix in the last run of characters before a line break can
-    start one; of the prefixes in one run, the first and the last are
-    tried (a JWT holds ``eyJ`` twice or more). The characters read stay in
-    proportion to the text, however many prefixes it holds.
-    """
-    if "\n" not in text or not hits:
-        return []
-    lines = _Lines(text)
-    runs: dict[int, list[tuple[int, int]]] = {}  # end of a run before a line break -> its prefixes
-    run_end, breaks = -1, False
-    for index, start in sorted(hits, key=lambda hit: hit[1]):
-        if start >= run_end:
-            run_end, breaks = lines.run(start)
-        if breaks:
-            runs.setdefault(run_end, []).append((index, start))
-    written_ends = {start: end for start, end, _ in written}
-    wrapped: list[tuple[int, int, str]] = []
-    for in_run in runs.values():
-        for index, start in in_run if len(in_run) <= 2 else (in_run[0], in_run[-1]):
-            end = written_ends.get(start)
-            if end is not None and (end != lines.run(start)[0] or PATTERNS[PREFIXES[index][1]].label not in _GOES_ON):
-                continue  # whole as written: where the text ends it, it ends
-            found = _wrapped_at(lines, start, PREFIXES[index], written=end is not None)
-            if found is None:
-                return wrapped  # as much read as the text is worth
-            if found:
-                wrapped.extend(found)
-                break
-    return wrapped
-
-
-class _Lines:
-    """A text's lines as a wrapped token runs over them: each run found once, and only so much read."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._runs: dict[int, tuple[int, bool]] = {}
-        self._budget = _WRAPPED_READ_MIN + 2 * len(text)
-
-    def spend(self, characters: int) -> bool:
-        """Count characters read; False once the text's worth is used up."""
-        self._budget -= characters
-        return self._budget >= 0
-
-    def run(self, start: int) -> tuple[int, bool]:
-        """Where the run of non-space characters from ``start`` ends, and whether a line break follows it.
-
-        Looked for no further than a formatter wraps: a run that long is no
-        wrapped line, and is taken to end there.
-        """
-        found = self._runs.get(start)
-        if found is None:
-            text = self.text
-            reach = min(start + _WRAP_WIDTH_MAX, len(text))
-            line_break = text.find("\n", start, reach)
-            if line_break < 0:
-                found = (reach, False)
-            else:
-                gap = _WHITESPACE_RUN.search(text, start, line_break + 1)
-                found = (gap.start(), "\n" in gap.group())  # type: ignore[union-attr]
-            self._runs[start] = found
-        return found
-
-    def pieces(self, begin: int) -> tuple[list[tuple[int, int]], list[int], list[bool]] | None:
-        """The pieces a token from ``begin`` may be wrapped into, one per line; each line's width; whether each piece is its whole line.
-
-        A piece runs to the next whitespace; the next line's piece follows
-        when that whitespace holds a line break, and the line after that
-        only while the lines are as wide as the one before. At most
-        :data:`_WRAPPED_CHARS_MAX` characters. None once the text's worth is read.
-        """
-        text = self.text
-        line_start = text.rfind("\n", max(0, begin - _WRAP_WIDTH_MAX), begin) + 1
-        if line_start == 0 and begin > _WRAP_WIDTH_MAX:
-            return [(begin, begin)], [0], [False]  # a line wider than any a formatter wraps
-        pieces: list[tuple[int, int]] = []
-        widths: list[int] = []
-        whole: list[bool] = []
-        pos, length = begin, 0
-        while len(pieces) < _WRAPPED_LINES_MAX and length < _WRAPPED_CHARS_MAX:
-            end, breaks = self.run(pos)
-            line_end = text.find("\n", end, end + _WRAP_WIDTH_MAX)
-            line_end = line_end if line_end >= 0 else min(end + _WRAP_WIDTH_MAX, len(text))
-            if not self.spend(line_end - line_start):
-                return None
-            pieces.append((pos, end))
-            widths.append(line_end - line_start)
-            whole.append(breaks and not text[line_start:pos].strip())
-            length += end - pos
-            if not breaks or (len(widths) > 1 and widths[-1] != widths[-2]):
-                break
-            line_start = line_end + 1
-            pos = _WHITESPACE_RUN.match(text, end).end()  # type: ignore[union-attr]
-        return pieces, widths, whole
-
-
-def _wrapped_at(
-    lines: _Lines, start: int, prefix: tuple[str, int], written: bool = False
-) -> list[tuple[int, int, str]] | None:
-    """The pieces of the credential wrapped from ``start`` on, one region per line; [] for none, None past the budget.
-
-    ``written``: the text shows it whole on its first line already (a JWT's header and a start of its payload).
-    """
-    text = lines.text
-    literal, pattern_index = prefix
-    if not text.startswith(literal, start) or not starts_credential(text, start):
-        return []
-    walked = lines.pieces(start)
-    if walked is None:
-        return None
-    pieces, widths, whole = walked
-    if len(pieces) < 2:
-        return []
-    ends = list(accumulate(end - begin for begin, end in pieces))
-    joined = "".join(text[begin:end] for begin, end in pieces)
-    regex = PATTERNS[pattern_index].regex
-    found, count = (regex.match(joined, 0, ends[0]) if written else None), 1
-    while found is None and count < len(pieces):  # as few lines as make it match
-        count += 1
-        if not lines.spend(ends[count - 1]):
-            return None
-        found = regex.match(joined, 0, ends[count - 1])
-    while (
-        found is not None
-        and count < len(pieces)
-        and found.end() == ends[count - 1]
-        # Its last line is full: as wide as the line before it (the first line: as the line after).
-        and widths[count - 1] == widths[count - 2 if count > 1 else 1]
-        and whole[count]
-    ):  # it fills a full line, and the next line is nothing but more of it
-        if not lines.spend(ends[count]):
-            return None
-        longer = regex.match(joined, 0, ends[count])
-        if longer is None:
-            break
-        found, count = longer, count + 1
-    if found is None:
-        return []
-    first, last = found.span("value") if "value" in regex.groupindex else (0, found.end())
-    if last <= ends[0]:
-        return []  # all on the first line: not a credential the text cut
-    # One region per line: the line breaks and indentation between the pieces stay.
-    label = PATTERNS[pattern_index].label
-    return [
-        (begin + max(first, lo) - lo, begin + min(last, hi) - lo, label)
-        for (begin, _), lo, hi in zip(pieces, [0, *ends], ends)
-        if max(first, lo) < min(last, hi)
-    ]
 
 
 def _resolve(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -688,7 +501,7 @@ def open_credential(text: str) -> tuple[int, str] | None:
             if best is not None and lo + start >= best[0]:
                 break
             pos = lo + start
-            if not starts_credential(text, pos):
+            if not _starts_credential(text, pos):
                 continue
             if _TOKEN_TAIL.match(text, pos + len(PREFIXES[prefix_index][0])):
                 best = (pos, PATTERNS[PREFIXES[prefix_index][1]].label)

@@ -382,15 +382,6 @@ class ReadBack:
             shown[start - offset : end - offset] = b"\1" * (end - start)
         self._shown = shown
 
-    def before(self, i: int) -> tuple[str, int]:
-        """The source this view reads, and where in it view character ``i`` starts."""
-        return self._source, self.starts[i] - self._offset
-
-    def gap(self, i: int) -> str | None:
-        """The source the view drops between characters ``i - 1`` and ``i``; None when they are out of order (a line edit)."""
-        lo, hi = self.ends[i - 1] - self._offset, self.starts[i] - self._offset
-        return self._source[lo:hi] if lo <= hi else None
-
     def _joinable(self, lo: int, hi: int) -> bool:
         """Whether the source between two shown characters is only dropped text, and no markup."""
         gap = self._source[lo:hi]
