@@ -150,6 +150,11 @@ class Unspaced:
         if self._raw is None:
             return None
         if self._data is None:
+            if not self._group_cuts and len(self._raw) <= MAP_GROUP:  # one group: most output
+                self._group_cuts.append(0)
+                self._group_starts.append(0)
+                self._data = unspaced_bytes(self._raw)
+                return self._data
             if not self._group_cuts:
                 for _ in self.chunks(len(self._raw)):
                     pass
