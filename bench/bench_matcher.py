@@ -86,9 +86,9 @@ def best(fn, repeat: int = REPEAT) -> float:
     return min(times)
 
 
-def mask_time(masker: Masker, text: str, repeat: int = REPEAT) -> float:
-    copies = [fresh(text) for _ in range(repeat)]
-    return min(best(lambda c=c: masker.mask(c), 1) for c in copies)
+def mask_time(masker: Masker, *texts: str) -> float:
+    """Best of REPEAT times masking fresh copies of all ``texts`` (the memo keys on identity)."""
+    return min(best(lambda c=[fresh(t) for t in texts]: [masker.mask(x) for x in c], 1) for _ in range(REPEAT))
 
 
 def masker_for(values: list[str], registry: SecretRegistry | None = None) -> Masker:
@@ -127,9 +127,8 @@ def build_rows(rng: random.Random) -> None:
         bare = best(lambda e=encoded: ahocorasick_rs.BytesAhoCorasick(e), 1)
         registry.add(fake_secret(rng), "ONE_MORE")
         again = best(lambda m=masker: len(m.matcher), 1)
-        print(
-            f"  {label:<24} {elapsed:8.3f} {AIM_BUILD[label]:6.2f} {bare:8.3f} {elapsed / bare:6.1f} {again:7.3f} {patterns:9}"
-        )
+        aim = AIM_BUILD[label]
+        print(f"  {label:<24} {elapsed:8.3f} {aim:6.2f} {bare:8.3f} {elapsed / bare:6.1f} {again:7.3f} {patterns:9}")
 
 
 def throughput_table(rng: random.Random, counts: list[int], sizes: list[int]) -> dict[int, list[str]]:
@@ -193,8 +192,8 @@ def kernel_cell_rows(values: dict[int, list[str]]) -> None:
     for count in [0, *values]:
         masker = masker_for(values.get(count, []))
         len(masker.matcher)
-        timed_html = min(best(lambda c=[fresh(h) for h in html]: [masker.mask(x) for x in c], 1) for _ in range(REPEAT))
-        timed_print = min(best(lambda c=[fresh(prints) for _ in range(4)]: [masker.mask(x) for x in c], 1) for _ in range(REPEAT))
+        timed_html = mask_time(masker, *html)
+        timed_print = mask_time(masker, *[prints] * 4)
         print(
             f"  {count:>8} {timed_html * 1000:>12.1f} {timed_html / copy_html:>5.0f}x"
             f" {timed_print * 1000:>12.1f} {timed_print / copy_print:>5.0f}x"

@@ -319,7 +319,7 @@ class Matcher:
         looked for in the text itself.
         """
         if not self._keys:
-            # Nothing registered: only credential shapes, and those are looked for in the text itself.
+            # Nothing registered: only credential shapes, and those are looked for as written.
             return self._credentials_in(text, [], find_credentials(text)) if self._credentials else []
         view = Unspaced(text)
         if view.ascii:
@@ -347,7 +347,8 @@ class Matcher:
         # (whitespace and all, for the prefixes that hold some): with none in the view, a
         # search of the text finds none.
         if self._credentials and len(key_hits) < len(hits):
-            found.extend(self._credentials_in(text, found, credentials_at(text, self._prefixes_from_view(text, view, hits))))
+            credentials = credentials_at(text, self._prefixes_from_view(text, view, hits))
+            found.extend(self._credentials_in(text, found, credentials))
         return found
 
     def _prefixes_from_view(self, text: str, view: Unspaced, hits: list[Match]) -> list[tuple[int, int]]:

@@ -193,8 +193,7 @@ class Unspaced:
             raw = self._raw
             lo = self._group_cuts[group]
             hi = min(lo + MAP_GROUP, len(raw))  # type: ignore[arg-type]
-            sizes = (len(raw[cut : cut + MAP_BLOCK].translate(None, _ASCII_SPACE)) for cut in range(lo, hi, MAP_BLOCK))  # type: ignore[index]
-            starts = self._piece_starts[group] = list(accumulate(sizes, initial=0))
+            starts = self._piece_starts[group] = _counts(raw, lo, hi, MAP_BLOCK)  # type: ignore[arg-type]
         return starts
 
     def _ascii_offset(self, cut: int, local: int) -> int:
@@ -211,8 +210,7 @@ class Unspaced:
         counts = self._sub_counts.get(cut)
         if counts is None:
             end = min(cut + MAP_BLOCK, len(raw))  # type: ignore[arg-type]
-            sizes = (len(raw[at : at + _SUB_BLOCK].translate(None, _ASCII_SPACE)) for at in range(cut, end, _SUB_BLOCK))  # type: ignore[index]
-            counts = self._sub_counts[cut] = list(accumulate(sizes, initial=0))
+            counts = self._sub_counts[cut] = _counts(raw, cut, end, _SUB_BLOCK)  # type: ignore[arg-type]
         sub = bisect_right(counts, local) - 1
         local -= counts[sub]
         base = cut + sub * _SUB_BLOCK
@@ -238,6 +236,12 @@ class Unspaced:
                 length += match.end() - match.start()
             found = self._maps[cut] = (view_starts, text_starts)
         return found
+
+
+def _counts(raw: bytes, lo: int, hi: int, step: int) -> list[int]:
+    """Non-space bytes of ``raw[lo:hi]`` before each ``step``-long piece of it, then in all of it."""
+    sizes = (len(raw[at : min(at + step, hi)].translate(None, _ASCII_SPACE)) for at in range(lo, hi, step))
+    return list(accumulate(sizes, initial=0))
 
 
 _ASCII_SPACE_CODES = [bytes((code,)) for code in _ASCII_SPACE]
