@@ -56,6 +56,13 @@ def _remove_every_hook(shell) -> None:
     uninstall_output_masking(shell)
 
 
+def _load_with_secret(shell) -> None:
+    """The extension loaded, the test secret registered, and ``S`` holding it in the user's namespace."""
+    shell.run_line_magic("load_ext", "nbsecrets")
+    nbsecrets.mask(SECRET, name="INPROC_KEY")
+    shell.user_ns["S"] = SECRET
+
+
 def test_unload_ext_keeps_masking_and_uninstall_leaves_the_shell_as_it_found_it(shell) -> None:
     handler = logging.StreamHandler(sys.stderr)
     logger = logging.getLogger("nbsecrets-test-unload")
@@ -83,9 +90,7 @@ def test_print_result_traceback_and_old_logging_handler_are_masked(shell, capsys
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        shell.run_line_magic("load_ext", "nbsecrets")
-        nbsecrets.mask(SECRET, name="INPROC_KEY")
-        shell.user_ns["S"] = SECRET
+        _load_with_secret(shell)
         shell.run_cell('print("out", S)')
         shell.run_cell('"result " + S', store_history=True)
         shell.run_cell('raise KeyError("tb " + S)')
@@ -119,9 +124,7 @@ def test_pager_hooks_added_later_receive_masked_text(shell) -> None:
 
 
 def test_history_keeps_masked_output_reprs(shell) -> None:
-    shell.run_line_magic("load_ext", "nbsecrets")
-    nbsecrets.mask(SECRET, name="INPROC_KEY")
-    shell.user_ns["S"] = SECRET
+    _load_with_secret(shell)
     result = shell.run_cell('"hist " + S', store_history=True)
     stored = shell.history_manager.output_hist_reprs[result.execution_count]
     assert stored == "'hist [masked:INPROC_KEY]'"
@@ -131,9 +134,7 @@ def test_history_keeps_masked_output_reprs(shell) -> None:
 
 @needs_output_bundles
 def test_history_outputs_and_exceptions_are_masked(shell) -> None:
-    shell.run_line_magic("load_ext", "nbsecrets")
-    nbsecrets.mask(SECRET, name="INPROC_KEY")
-    shell.user_ns["S"] = SECRET
+    _load_with_secret(shell)
     shell.run_cell('print("stream " + S[:12], end=""); print(S[12:])', store_history=True)
     shell.run_cell('display("shown " + S)', store_history=True)
     failed = shell.run_cell('raise ValueError("boom " + S)', store_history=True)
@@ -150,9 +151,7 @@ def test_history_outputs_and_exceptions_are_masked(shell) -> None:
 
 @needs_output_bundles
 def test_history_stream_text_is_masked_whole_when_the_cell_ends(shell) -> None:
-    shell.run_line_magic("load_ext", "nbsecrets")
-    nbsecrets.mask(SECRET, name="INPROC_KEY")
-    shell.user_ns["S"] = SECRET
+    _load_with_secret(shell)
     # One write per character: no single write holds anything that looks like the secret.
     shell.run_cell('for ch in S:\n    print(ch, end="")\nprint(" done")', store_history=True)
     hm = shell.history_manager
