@@ -59,20 +59,6 @@ OVERLAP = 8 * 1024
 """How far consecutive blocks overlap: a secret spread wider than this by markup is not seen."""
 
 
-def needs_view(text: str) -> bool:
-    """Whether the view can differ from the text: any whitespace inside it, or a transforming character.
-
-    A secret spaced out (``" ".join(S)``, groups of four) reads back as
-    easily as one broken over lines.
-    """
-    return has_spacing(text) or has_line_edits(text) or has_markup(text)
-
-
-def only_spacing(text: str) -> bool:
-    """Whether the view differs from the text by whitespace alone (most output: logs, prints, tables)."""
-    return not (has_line_edits(text) or has_markup(text) or has_literal_joins(text))
-
-
 def has_spacing(text: str) -> bool:
     """Whitespace inside the text (a trailing line break alone does not count)."""
     return " " in text or "\t" in text or text.find("\n", 0, len(text) - 1) >= 0

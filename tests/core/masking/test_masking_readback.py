@@ -11,10 +11,22 @@ from nbsecrets.core.masking.readback import (
     ReadBack,
     Unspaced,
     blocks,
-    needs_view,
-    only_spacing,
+    has_line_edits,
+    has_literal_joins,
+    has_markup,
+    has_spacing,
     view_text,
 )
+
+
+def needs_view(text: str) -> bool:
+    """What ``Matcher.find_all`` asks before reading a view at all: any whitespace inside, or a transforming character."""
+    return has_spacing(text) or has_line_edits(text) or has_markup(text)
+
+
+def only_spacing(text: str) -> bool:
+    """What it asks before reading the view as the text without whitespace (``Unspaced``)."""
+    return not (has_line_edits(text) or has_markup(text) or has_literal_joins(text))
 
 
 def shown(text: str) -> str:
