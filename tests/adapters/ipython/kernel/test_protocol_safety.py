@@ -135,17 +135,19 @@ def _normal(obj: object) -> str:
 
 
 def _message_shape(run: GuardedRun, tag: str) -> list:
-    """What the cell's IOPub messages said, apart from stream splitting and ids."""
+    """What the cell's IOPub messages said, apart from stream splitting, ids and the order of
+    stdout against stderr (each is flushed on its own, so which leaves first depends on timing)."""
     shapes: list = []
+    streams: set = set()
     for m in run.messages_of(tag):
         if m["msg_type"] == "stream":
-            shape = ("stream", m["content"].get("name"))
-            if shape not in shapes:
-                shapes.append(shape)
+            if not streams:
+                shapes.append(("streams", streams))
+            streams.add(m["content"].get("name"))
             continue
         header = m["header"]
         shapes.append((m["msg_type"], header.get("msg_type"), _normal(m["content"]), _normal(m["metadata"])))
-    return shapes
+    return [("streams", sorted(streams)) if shape[0] == "streams" else shape for shape in shapes]
 
 
 def _reply_shape(run: GuardedRun, tag: str) -> str:
