@@ -229,8 +229,10 @@ def panel_run(bare_chromium: Any, panel_lab_server: LabServer, panel_vault: Path
         with page.expect_file_chooser() as chooser:  # the widget's file input is not in the page
             panel.locator(".widget-upload").click()
         chooser.value.set_files(str(upload_file))
-        upload_file.unlink()
+        # The browser reads the chosen file only when the widget asks for its contents,
+        # so the file is removed once the widget has counted it, not before.
         expect(panel.locator(".widget-upload")).to_contain_text("(1)")
+        upload_file.unlink()
         button(panel, "Load file").click()
         expect(panel).to_contain_text("UPLOADED_TOKEN  from upload:uploaded.env")
         expect(panel.locator(".widget-upload")).to_contain_text("(0)")
