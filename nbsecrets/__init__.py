@@ -17,8 +17,10 @@ import importlib
 from typing import Any
 
 from .core.errors import (
+    AccessDeniedError,
     AlreadyExistsError,
     CancelledError,
+    ConfigError,
     DotenvError,
     InvalidSecretError,
     KeyUnavailableError,
@@ -86,8 +88,10 @@ def unload_ipython_extension(ipython: Any) -> None:
 __all__ = sorted(
     [
         *_EXPORTS,
+        "AccessDeniedError",
         "AlreadyExistsError",
         "CancelledError",
+        "ConfigError",
         "DotenvError",
         "InvalidSecretError",
         "KeyUnavailableError",

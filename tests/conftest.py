@@ -58,6 +58,10 @@ def private_folders(tmp_path_factory: pytest.TempPathFactory):
     }.items():
         patch.setenv(variable, str(base / folder))
     patch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # No team store the user configured (a real server, a real token) is reachable from a test.
+    for variable in list(os.environ):
+        if variable.startswith(("BAO_", "VAULT_", "NBSECRETS_TEAM_")) or variable == "NBSECRETS_CONFIG":
+            patch.delenv(variable)
     # Kernels start the interpreter by name: keep it this one whatever HOME-based shims would pick.
     patch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     yield base

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..core.deletion import DeleteOutcome
     from ..core.environment import LoadReport
     from ..core.store.base import SecretInfo
+    from ..core.store.kinds import StoreReport
 
 PROG = "nbsecrets"
 """How lines from nbsecrets begin (`nbsecrets: error: ...`) and how the CLI is called."""
@@ -121,6 +122,8 @@ def written(outcome: "WriteOutcome", command: str) -> str:
 
 
 def deleted(outcome: "DeleteOutcome", reference: str) -> str:
+    if outcome.result == "deleted" and outcome.versions_kept:
+        return f"Deleted secret {reference!r}; its versions are kept, and `bao kv undelete` can bring it back."
     if outcome.result == "deleted":
         return f"Deleted secret {reference!r}."
     if outcome.result == "declined":
@@ -239,8 +242,16 @@ def secret_details(info: SecretInfo) -> str:
         ("Settings", key_list(info.settings) + ("  (not masked)" if info.settings else "")),
         ("Created", local_time(info.created_at)),
         ("Updated", local_time(info.updated_at)),
+        *((label.capitalize(), value) for label, value in info.details),
     ]
-    return "\n".join(f"{label + ':':<10}{value}" for label, value in fields)
+    width = max(10, *(len(label) + 2 for label, _ in fields))
+    return "\n".join(f"{label + ':':<{width}}{value}" for label, value in fields)
+
+
+def stores_table(reports: Iterable["StoreReport"]) -> str:
+    """`stores`: STORE, KIND, WHERE, ANSWERS and what each said (never a token)."""
+    rows = [(r.name, r.kind, r.where, "yes" if r.answers else "no", one_line(r.detail)) for r in reports]
+    return table(rows, ("STORE", "KIND", "WHERE", "ANSWERS", "DETAIL"))
 
 
 def templates_table(templates: Mapping[str, Template] | None = None) -> str:
@@ -268,4 +279,5 @@ def info_json(info: SecretInfo) -> dict[str, Any]:
         "settings": list(info.settings),
         "created_at": info.created_at.isoformat(),
         "updated_at": info.updated_at.isoformat(),
+        **({"details": dict(info.details)} if info.details else {}),
     }

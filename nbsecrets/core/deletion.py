@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from .errors import InvalidSecretError
 from .store.base import SecretInfo, SecretStore
 
 
@@ -13,6 +14,7 @@ class DeleteOutcome(NamedTuple):
 
     name: str
     result: str
+    versions_kept: bool = False
 
 
 def delete_secret(
@@ -21,12 +23,20 @@ def delete_secret(
     *,
     confirm: Callable[[SecretInfo], bool] | None = None,
     allow_missing: bool = False,
+    keep_versions: bool = False,
 ) -> DeleteOutcome:
-    """Delete `name` from `store`; `confirm(info)` (when given) is asked first and may decline."""
+    """Delete `name` from `store`; `confirm(info)` (when given) is asked first and may decline.
+
+    A store that keeps versions (a team store) removes them all, unless
+    `keep_versions`: then only the current version is marked deleted.
+    """
+    if keep_versions and not getattr(store, "keeps_versions", False):
+        raise InvalidSecretError(f"The {store.name} store keeps no versions; --keep-versions is for a team store.")
     if allow_missing and not store.exists(name):
         return DeleteOutcome(name, "missing")
     info = store.info(name)  # SecretNotFoundError, with the store's suggestions, when there is none
     if confirm is not None and not confirm(info):
         return DeleteOutcome(name, "declined")
-    deleted = store.delete(name, allow_missing=allow_missing)
-    return DeleteOutcome(name, "deleted" if deleted else "missing")
+    options = {"keep_versions": True} if keep_versions else {}
+    deleted = store.delete(name, allow_missing=allow_missing, **options)
+    return DeleteOutcome(name, "deleted" if deleted else "missing", keep_versions and deleted)

@@ -68,10 +68,23 @@ class VaultCorruptError(NbSecretsError):
 
 
 class StoreUnavailableError(NbSecretsError):
-    """A store cannot be used at all: its folder is missing behind a link, or its disk refused a write.
+    """A store cannot be used at all: its folder is missing behind a link, its disk refused a write,
+    its server does not answer, or it refused the token.
 
     Whatever was stored before is left as it was; the message names the place.
     """
+
+
+class AccessDeniedError(NbSecretsError, PermissionError):
+    """A store refused this operation on this path to the credentials given (a team store's policy).
+
+    Other paths and other stores may still work; the message names the path and
+    the operation, never the token.
+    """
+
+
+class ConfigError(NbSecretsError, ValueError):
+    """The configuration of a store (config.toml or the variables naming a server) is wrong; the message names where."""
 
 
 class CancelledError(NbSecretsError):

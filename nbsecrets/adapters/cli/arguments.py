@@ -192,11 +192,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     show.add_argument("--json", action="store_true", help="print a JSON object (times in ISO 8601, UTC)")
     _add_store_option(show)
     delete = add("delete", commands.delete, "delete a secret",
-                 "Delete a secret, after asking (the answer is read from stdin).", "nbsecrets delete openai -y")
+                 "Delete a secret, after asking (the answer is read from stdin). In a team store this "
+                 "removes every version of it, unless --keep-versions.",
+                 "nbsecrets delete openai -y\nnbsecrets delete team:db-creds --keep-versions")
     delete.add_argument("name", metavar="[STORE:]NAME")
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask")
     delete.add_argument("--allow-missing", action="store_true", help="succeed when there is no such secret")
+    delete.add_argument("--keep-versions", action="store_true",
+                        help="team store: mark the current version deleted and keep the others (it can be undeleted)")
     _add_store_option(delete)
+    add("stores", commands.stores, "list the configured stores and whether they answer",
+        "List the stores that can be named: the local vault, the team store (from NBSECRETS_TEAM_ADDR, "
+        "BAO_ADDR or VAULT_ADDR) and those in config.toml, with their kind, place, and whether they "
+        "can be used now. No token and no value is shown.",
+        "nbsecrets stores")
     rotate = add("rotate-key", commands.rotate_key, "re-encrypt the local vault under a new key",
                  "Re-encrypt the local vault under a new key, then remove the old key. The new key comes from "
                  "the preferred source (NBSECRETS_KEY_SOURCE, else NBSECRETS_PASSPHRASE, else the OS keyring, "

@@ -9,8 +9,7 @@ from ...core.assignments import create_secret, parse_write, update_secret
 from ...core.deletion import delete_secret
 from ...core.errors import CancelledError, NbSecretsError
 from ...core.store import get_store, reference, split_reference
-from ...core.store.base import one_store
-from ...core.store.base import SecretInfo
+from ...core.store.base import SecretInfo, one_store, shown_info
 from .. import texts
 from . import console
 from .values import SUPPLIERS, ask_new_passphrase
@@ -53,7 +52,7 @@ def _named(args: argparse.Namespace) -> tuple[str | None, str]:
 
 def show(args: argparse.Namespace) -> int:
     store, name = _named(args)
-    info = get_store(store).info(name)
+    info = shown_info(get_store(store), name)
     if args.json:
         print(texts.json_text(texts.info_json(info)))
     else:
@@ -65,10 +64,21 @@ def delete(args: argparse.Namespace) -> int:
     store_name, name = _named(args)
     store = get_store(store_name)
     outcome = delete_secret(
-        store, name, confirm=None if args.yes else _confirm_delete, allow_missing=args.allow_missing
+        store,
+        name,
+        confirm=None if args.yes else _confirm_delete,
+        allow_missing=args.allow_missing,
+        keep_versions=args.keep_versions,
     )
     print(texts.deleted(outcome, reference(store.name, name)))
     return 1 if outcome.result == "declined" else 0
+
+
+def stores(args: argparse.Namespace) -> int:
+    from ...core.store.kinds import report_stores
+
+    print(texts.stores_table(report_stores()))
+    return 0
 
 
 def _confirm_delete(info: SecretInfo) -> bool:
@@ -118,8 +128,4 @@ def rotate_key(args: argparse.Namespace) -> int:
         print(texts.nothing_to_rotate(shown_path(store.path)))
         return 0
     print(texts.rotated(source, shown_path(key_dir()), new_passphrase=passphrase is not None))
-    return 0
-    where = {"keyring": "kept in the OS keyring", "passphrase": "derived from NBSECRETS_PASSPHRASE"}
-    print(f"Re-encrypted the vault under a new key, {where.get(source, f'kept in a key file in {shown_path(key_dir())}')}; "
-          "the old key was removed.")
     return 0

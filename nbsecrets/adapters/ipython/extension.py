@@ -25,6 +25,9 @@ from nbsecrets.core.masking import get_masker
 
 
 def load_ipython_extension(ip: Any) -> None:
+    from nbsecrets.core.store.config import register_tokens
+
+    register_tokens()
     install_output_masking(ip)
     show_warnings_as_lines()
     register_magics(ip)

@@ -52,7 +52,10 @@ SECRET_USAGE = f"""Manage secrets: named sets of environment variables, kept enc
                                         between settings and secrets
   %secret list [--json] [--store STORE] names, keys, settings, last update
   %secret show [STORE:]NAME [--json]    keys, which are settings, timestamps
-  %secret delete [STORE:]NAME [--yes] [--allow-missing]   asks first unless --yes
+  %secret delete [STORE:]NAME [--yes] [--allow-missing] [--keep-versions]
+                                        asks first unless --yes; in a team store removes
+                                        every version unless --keep-versions
+  %secret stores                        the configured stores and whether they answer
   %secret templates                     the services --template knows, and their settings
   %secret load SOURCE...                into os.environ for the rest of the session
   %secret unload [SOURCE...]            put back what load replaced (all by default)
@@ -263,22 +266,33 @@ class SecretMagics(Magics):
 
     def _cmd_show(self, args: list[str]) -> None:
         from ...core.store import get_store
+        from ...core.store.base import shown_info
 
         store, name, options = self._named("show", args, flags=("--json",))
-        info = get_store(store).info(name)
+        info = shown_info(get_store(store), name)
         print(texts.json_text(texts.info_json(info)) if options.get("--json") else texts.secret_details(info))
 
     def _cmd_delete(self, args: list[str]) -> None:
         from ...core.deletion import delete_secret
         from ...core.store import get_store, reference
 
-        store_name, name, options = self._named("delete", args, flags=("--yes", "-y", "--allow-missing"))
+        store_name, name, options = self._named("delete", args, flags=("--yes", "-y", "--allow-missing", "--keep-versions"))
         store = get_store(store_name)
         asking = not (options.get("--yes") or options.get("-y"))
         outcome = delete_secret(
-            store, name, confirm=self._confirm_delete if asking else None, allow_missing=bool(options.get("--allow-missing"))
+            store,
+            name,
+            confirm=self._confirm_delete if asking else None,
+            allow_missing=bool(options.get("--allow-missing")),
+            keep_versions=bool(options.get("--keep-versions")),
         )
         print(texts.deleted(outcome, reference(store.name, name)))
+
+    def _cmd_stores(self, args: list[str]) -> None:
+        from ...core.store.kinds import report_stores
+
+        self._no_args("stores", args)
+        print(texts.stores_table(report_stores()))
 
     def _cmd_templates(self, args: list[str]) -> None:
         self._no_args("templates", args)

@@ -121,7 +121,7 @@ class SecretsPanel:
         self.status = w.HTML()
 
         self.name = w.Text(placeholder="secret name, e.g. openai", layout=w.Layout(width="220px"))
-        stores = list(configured_stores())
+        stores, _ = _store_names()
         self.store = w.Dropdown(options=stores, value=stores[0], layout=w.Layout(width="120px", display=None if len(stores) > 1 else "none"))
         self.template = w.Dropdown(options=[NO_TEMPLATE, *sorted(TEMPLATES)], value=NO_TEMPLATE, description="template", layout=w.Layout(width="230px"))
         self.rows: list[_KeyRow] = []
@@ -183,8 +183,9 @@ class SecretsPanel:
     def refresh(self) -> None:
         """Read every configured store again (a change made by the CLI or another kernel shows)."""
         infos: dict[str, SecretInfo] = {}
-        failed: list[str] = []
-        for name in configured_stores():
+        names, problem = _store_names()
+        failed: list[str] = [problem] if problem else []
+        for name in names:
             try:
                 listed = get_store(name).list()
             except NbSecretsError as exc:  # one store that cannot be read hides no other
@@ -204,7 +205,7 @@ class SecretsPanel:
         shown = matching[: self.page]
         children: list[w.Widget] = [_label(""), *(_label(title, bold=True) for title in texts.PANEL_COLUMNS)]
         store = None
-        grouped = len(configured_stores()) > 1
+        grouped = len({info.store for info in self._infos.values()} | set(self.store.options)) > 1
         selected = set(self.order.options)
         self.checks = {}
         for info in shown:
@@ -427,3 +428,12 @@ class SecretsPanel:
         masked = get_masker().mask(text)
         color = "var(--jp-error-color1, #c62828)" if error else "var(--jp-content-font-color1, inherit)"
         self.message.value = f"<pre style='{PRE};color:{color}'>{html.escape(masked)}</pre>"
+
+
+def _store_names() -> tuple[list[str], str | None]:
+    """The configured stores' names, and what is wrong with the config file if it cannot be read:
+    the local vault is listed whatever the file says."""
+    try:
+        return list(configured_stores()), None
+    except NbSecretsError as exc:
+        return [LOCAL], str(exc)

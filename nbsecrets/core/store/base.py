@@ -16,7 +16,7 @@ from typing import Iterable, Mapping, NamedTuple, Protocol, runtime_checkable
 from ..errors import InvalidSecretError
 from ..registry import registry
 from ..display import shown
-from ..rules import check_name
+from ..rules import check_env, check_keys, check_name, check_settings
 
 LOCAL = "local"
 """The name of the default store: the encrypted vault on this machine."""
@@ -35,6 +35,8 @@ class SecretInfo(NamedTuple):
     updated_at: datetime
     settings: tuple[str, ...] = ()
     store: str = LOCAL
+    details: tuple[tuple[str, str], ...] = ()
+    """What else the store can say (a team store: the KV version, what this token may do), for `show`."""
 
     def is_setting(self, key: str) -> bool:
         return key in self.settings
@@ -104,6 +106,14 @@ class SecretStore(Protocol):
         ...
 
 
+def shown_info(store: SecretStore, name: str) -> SecretInfo:
+    """What `show` says about a secret: its info, and what the caller may do with it where the store can say."""
+    info = store.info(name)
+    access = getattr(store, "access", None)
+    allowed = access(name) if access is not None else None
+    return info if allowed is None else info._replace(details=(*info.details, ("you may", allowed)))
+
+
 def reference(store: str, name: str) -> str:
     """`NAME` for the local store, `STORE:NAME` for any other."""
     return name if store == LOCAL else f"{store}:{name}"
@@ -143,6 +153,49 @@ def canonical(label: str) -> str:
     """How a loaded source is labelled: `local:NAME` is `NAME`, every other label as it is."""
     store, colon, name = label.partition(":")
     return name if colon and store == LOCAL and name else label
+
+
+def checked_new_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables of a new secret: checked, and at least one."""
+    checked = check_env(env)
+    if not checked:
+        raise InvalidSecretError("A secret needs at least one key.")
+    return checked
+
+
+class UpdateRequest(NamedTuple):
+    """An update's arguments, checked: the variables given and the keys to move to either side."""
+
+    env: dict[str, str]
+    to_settings: tuple[str, ...]
+    to_secrets: tuple[str, ...]
+
+    def merged(self, name: str, old_env: Mapping[str, str], old_settings: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+        """The secret after the update, and its settings: a replaced key keeps its flag, a new key is a
+        secret, and the keys named move. Keys named must be keys of the result."""
+        merged = {**old_env, **self.env}
+        owner = f"secret {name!r}"
+        check_settings(self.to_settings, merged, owner)
+        check_settings(self.to_secrets, merged, owner, what="secrets")
+        return merged, (set(old_settings) | set(self.to_settings)) - set(self.to_secrets)
+
+    def registered(self, merged: Mapping[str, str]) -> dict[str, str]:
+        """What the update brings to masking: the values given, and the keys moved back to secrets."""
+        return {key: merged[key] for key in (*self.env, *self.to_secrets)}
+
+
+def checked_update(
+    name: str, env: Mapping[str, str], settings: Iterable[str], secrets: Iterable[str]
+) -> UpdateRequest:
+    """An update's arguments as every store checks them, before reading anything."""
+    check_name(name)
+    request = UpdateRequest(check_env(env), check_keys(settings, "settings"), check_keys(secrets, "secrets"))
+    both = [key for key in dict.fromkeys(request.to_settings) if key in request.to_secrets]
+    if both:
+        raise InvalidSecretError(f"{', '.join(both)}: named both as a setting and as a secret.")
+    if not request.env and not request.to_settings and not request.to_secrets:
+        raise InvalidSecretError(f"Nothing to update in {name!r}: no keys were given.")
+    return request
 
 
 def register_secrets(env: Mapping[str, str], settings: Iterable[str]) -> None:

@@ -1,11 +1,11 @@
 """Which stores exist and how to open them: one registry of kinds, imported lazily.
 
-A kind ("local", later "openbao") names the class that implements it as
+A kind ("local", "openbao") names the class that implements it as
 "module:attribute", so a store nobody uses is never imported: `%load_ext`
 pays for none of them, and an optional store's dependencies (hvac) are
 needed only by whoever configures it. A configured store is a name, a kind
 and its options; the local vault is always configured, under the name
-"local", and is the default.
+"local", and is the default. Which others exist is `config.py`'s to say.
 """
 
 from __future__ import annotations
@@ -14,15 +14,20 @@ import importlib
 import threading
 from typing import Any, Mapping, NamedTuple
 
-from ..errors import InvalidSecretError, SecretNotFoundError
+from ..errors import InvalidSecretError, NbSecretsError, SecretNotFoundError
 from ..rules import check_name
 from ..suggestions import close_matches
 from .base import LOCAL, SecretStore
+from .config import ADDR_VARIABLES, TEAM, TEAM_KIND, file_stores, first_set, team_options
 
 KINDS: dict[str, str] = {
     "local": "nbsecrets.core.store.local:LocalStore",
+    TEAM_KIND: "nbsecrets.adapters.team.store:TeamStore",
 }
-"""Every kind of store, as the "module:attribute" of a class with `from_config(config)`."""
+"""Every kind of store, as the "module:attribute" of a class with `from_config(config)`.
+
+Named, not imported: the team store is an adapter over hvac, loaded when a
+store of its kind is first opened."""
 
 
 class StoreConfig(NamedTuple):
@@ -45,10 +50,20 @@ def register_kind(kind: str, target: str) -> None:
 
 
 def configured_stores() -> dict[str, StoreConfig]:
-    """Every store that can be named, by name; read anew each time, so a changed NBSECRETS_HOME counts."""
+    """Every store that can be named, by name, the local vault first; read anew each time, so a
+    changed NBSECRETS_HOME, BAO_ADDR or config file counts. ConfigError when the config file is wrong."""
+    stores = {LOCAL: _local_config()}
+    if first_set(ADDR_VARIABLES):
+        stores[TEAM] = StoreConfig(TEAM, TEAM_KIND, team_options())
+    for name, table in sorted(file_stores().items()):
+        stores[name] = StoreConfig(name, table["kind"], team_options(table))
+    return stores
+
+
+def _local_config() -> StoreConfig:
     from .local import default_home
 
-    return {LOCAL: StoreConfig(LOCAL, "local", {"home": str(default_home())})}
+    return StoreConfig(LOCAL, "local", {"home": str(default_home())})
 
 
 _open: dict[tuple[Any, ...], SecretStore] = {}
@@ -64,11 +79,17 @@ def get_store(name: str | None = None) -> SecretStore:
             "a vault in a folder of your choice is nbsecrets.LocalStore(folder)."
         )
     check_name(name, what="store name")
-    stores = configured_stores()
+    # The local vault does not depend on the config file: a mistake there never stops local secrets.
+    stores = {LOCAL: _local_config()} if name == LOCAL else configured_stores()
     config = stores.get(name)
     if config is None:
+        how = (
+            f" The team store exists once {', '.join(ADDR_VARIABLES)} (the first set) holds the server's address."
+            if name == TEAM
+            else ""
+        )
         raise SecretNotFoundError(
-            f"No store named {name!r}; the stores configured here are: {', '.join(sorted(stores))}.",
+            f"No store named {name!r}; the stores configured here are: {', '.join(sorted(stores))}.{how}",
             name=name,
             suggestions=close_matches(name, stores),
         )
@@ -78,6 +99,30 @@ def get_store(name: str | None = None) -> SecretStore:
         if store is None:
             store = _open[key] = _kind_class(config.kind).from_config(config)
         return store
+
+
+class StoreReport(NamedTuple):
+    """One configured store as `nbsecrets stores` shows it: where it is, whether it answers, and how.
+    Nothing in it is a token or a value."""
+
+    name: str
+    kind: str
+    where: str
+    answers: bool
+    detail: str
+
+
+def report_stores() -> list[StoreReport]:
+    """Every configured store, each asked whether it can be used now; one that cannot says why."""
+    reports = []
+    for config in configured_stores().values():
+        where = str(config.options.get("home") or config.options.get("addr") or "no address")
+        try:
+            where, answers, detail = get_store(config.name).describe()
+        except NbSecretsError as exc:
+            answers, detail = False, str(exc)
+        reports.append(StoreReport(config.name, config.kind, where, answers, detail))
+    return reports
 
 
 def _kind_class(kind: str) -> Any:

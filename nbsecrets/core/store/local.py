@@ -35,17 +35,16 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from ..errors import (
     AlreadyExistsError,
-    InvalidSecretError,
     KeyUnavailableError,
     NbSecretsError,
     SecretNotFoundError,
     StoreUnavailableError,
     VaultCorruptError,
 )
-from ..rules import check_env, check_keys, check_name, check_settings
+from ..rules import check_name, check_settings
 from ..suggestions import close_matches
 from . import keys
-from .base import LOCAL, SecretInfo, StoredSecret, register_secrets
+from .base import LOCAL, SecretInfo, StoredSecret, checked_new_env, checked_update, register_secrets
 from ..display import shown_path
 from .files import (
     DIR_MODE,
@@ -166,7 +165,7 @@ class LocalStore:
         `settings` names the keys whose values are not masked; the others are secrets.
         """
         check_name(name)
-        env = self._checked(env)
+        env = checked_new_env(env)
         marked = check_settings(settings, env, f"secret {name!r}")
         with self._transaction() as table:
             old = table.record(name)
@@ -193,27 +192,15 @@ class LocalStore:
         again). Either may name keys the secret already has without giving
         them a value, so a key can change sides without retyping it.
         """
-        check_name(name)
-        env = check_env(env)
-        to_settings = check_keys(settings, "settings")
-        to_secrets = check_keys(secrets, "secrets")
-        both = [key for key in dict.fromkeys(to_settings) if key in to_secrets]
-        if both:
-            raise InvalidSecretError(f"{', '.join(both)}: named both as a setting and as a secret.")
-        if not env and not to_settings and not to_secrets:
-            raise InvalidSecretError(f"Nothing to update in {name!r}: no keys were given.")
+        request = checked_update(name, env, settings, secrets)
         with self._transaction() as table:
             old = table.record(name)
             if old is None:
                 raise self._not_found(name, table)
-            merged = {**table.values(name), **env}
-            owner = f"secret {name!r}"
-            check_settings(to_settings, merged, owner)
-            check_settings(to_secrets, merged, owner, what="secrets")
-            marked = (set(old.settings) | set(to_settings)) - set(to_secrets)
+            merged, marked = request.merged(name, table.values(name), old.settings)
             table.put(name, merged, old.created, time.time(), marked)
             record = table.record(name)
-        register_secrets({key: merged[key] for key in (*env, *to_secrets)}, record.settings)  # type: ignore[union-attr]
+        register_secrets(request.registered(merged), record.settings)  # type: ignore[union-attr]
         return self._info(record)  # type: ignore[arg-type]
 
     def delete(self, name: str, *, allow_missing: bool = False) -> bool:
@@ -253,14 +240,14 @@ class LocalStore:
                 keys.forget_key(snapshot.spec)
             return spec.source
 
-    # -- internals ------------------------------------------------------------
+    def describe(self) -> tuple[str, bool, str]:
+        """(where, answers, detail) for `nbsecrets stores`: the vault opens with its key, and how many secrets it holds."""
+        if not self.path.exists():
+            return shown_path(self.home), True, "no vault yet"
+        count = len(self.list())
+        return shown_path(self.home), True, f"{count} secret{'' if count == 1 else 's'}"
 
-    @staticmethod
-    def _checked(env: Mapping[str, str]) -> dict[str, str]:
-        checked = check_env(env)
-        if not checked:
-            raise InvalidSecretError("A secret needs at least one key.")
-        return checked
+    # -- internals ------------------------------------------------------------
 
     def _table_with(self, name: str) -> Table:
         check_name(name)

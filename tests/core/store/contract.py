@@ -344,7 +344,7 @@ class StoreContract:
                 assert value not in text
             assert "svc" in text and "HOST" in text
         info = store.info("svc")
-        assert set(info._fields) == {"name", "keys", "created_at", "updated_at", "settings", "store"}
+        assert set(info._fields) == {"name", "keys", "created_at", "updated_at", "settings", "store", "details"}
 
     # -- times ----------------------------------------------------------------------------
 

@@ -134,6 +134,7 @@ def test_store_configs_with_equal_options_share_one_object(monkeypatch: pytest.M
     home = str(tmp_path / "shared-home")
     configs = {"local": StoreConfig("local", "local", {"home": home}), "alias": StoreConfig("alias", "local", {"home": home})}
     monkeypatch.setattr(kinds, "configured_stores", lambda: dict(configs))
+    monkeypatch.setattr(kinds, "_local_config", lambda: configs["local"])  # "local" is opened without the file
     local, alias = get_store("local"), get_store("alias")
     assert local is not alias and (local.name, alias.name) == ("local", "alias")
     assert get_store("alias") is alias

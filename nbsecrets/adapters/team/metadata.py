@@ -1,0 +1,162 @@
+"""What nbsecrets keeps in a KV v2 secret's custom_metadata: its keys, in order, and which are settings.
+
+The data of a secret is exactly its KEY=value pairs, so `bao kv get` shows
+what nbsecrets wrote and a secret written by another tool can be loaded. The
+key names live in metadata too, so a listing never has to fetch values; and
+the settings flag can live nowhere else. KV v2 returns data as a JSON object
+with its keys sorted, so the order a user gave is kept here as well.
+
+Data and metadata are written by two requests, and two writers may cross:
+each version is described by entries of its own (`nbsecrets.v7.keys.0`),
+added with a merge patch that leaves every other entry alone, so a writer
+that is slow to describe version 7 cannot erase the description of version
+8. Each writer removes the descriptions of versions older than its own. A
+version with no description (written by another tool, or by a writer that
+has not finished) is read from its data with every key masked: an untrusted
+"setting" flag must not leave a value unmasked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import datetime, timezone
+from typing import Iterable, Mapping, NamedTuple
+
+from ...core.errors import InvalidSecretError
+
+PREFIX = "nbsecrets."
+_ENTRY = re.compile(r"nbsecrets\.v(\d+)\.(keys|settings)\.(\d+)")
+VALUE_LIMIT = 512
+"""Bytes in one custom_metadata value (the server's limit); long key lists take several entries."""
+ENTRY_LIMIT = 64
+"""Entries in custom_metadata (the server's limit), nbsecrets' and everyone else's."""
+
+
+class Described(NamedTuple):
+    """The keys of one version, in order, and which are settings."""
+
+    keys: tuple[str, ...]
+    settings: tuple[str, ...]
+
+
+def entries(version: int, keys: Iterable[str], settings: Iterable[str]) -> dict[str, str]:
+    """The custom_metadata entries describing `version`."""
+    found = {**_chunks(f"{PREFIX}v{version}.keys.", keys), **_chunks(f"{PREFIX}v{version}.settings.", settings)}
+    if len(found) > ENTRY_LIMIT - 2:
+        raise InvalidSecretError(
+            f"Too many keys for a team store secret: their names take more than its {ENTRY_LIMIT} metadata entries."
+        )
+    return found
+
+
+def patch(version: int, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> dict[str, str | None]:
+    """A merge patch that describes `version` and removes what described older versions (null deletes).
+
+    Entries of newer versions (a writer that overtook this one) and other
+    tools' entries are not touched.
+    """
+    removed: dict[str, str | None] = {
+        name: None for name in (current or {}) if name.startswith(PREFIX) and _version_of(name) < version
+    }
+    return {**removed, **entries(version, keys, settings)}
+
+
+def replacement(version: int, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> dict[str, str]:
+    """The whole custom_metadata map describing `version`, other tools' entries kept (for servers without PATCH)."""
+    kept = {name: value for name, value in (current or {}).items() if not name.startswith(PREFIX) or _version_of(name) > version}
+    return {**kept, **entries(version, keys, settings)}
+
+
+def decode(custom: Mapping[str, str] | None, version: int, data_keys: Iterable[str] | None) -> Described | None:
+    """The keys and settings of `version`, or None when the metadata does not describe it.
+
+    With `data_keys` (the data of that version was read), keys the metadata
+    does not list are added at the end and keys the data lacks are dropped.
+    """
+    custom = custom or {}
+    keys = _joined(custom, f"{PREFIX}v{version}.keys.")
+    if not keys:
+        return None
+    settings = set(_joined(custom, f"{PREFIX}v{version}.settings."))
+    if data_keys is not None:
+        present = list(data_keys)
+        keys = [key for key in keys if key in present] + [key for key in present if key not in keys]
+    return Described(tuple(keys), tuple(key for key in keys if key in settings))
+
+
+def _version_of(name: str) -> int:
+    """The version an nbsecrets entry describes; -1 for one this layout does not know (always replaced)."""
+    match = _ENTRY.fullmatch(name)
+    return int(match.group(1)) if match else -1
+
+
+def _chunks(prefix: str, names: Iterable[str]) -> dict[str, str]:
+    chunks: list[str] = []
+    for name in names:
+        if chunks and len(chunks[-1]) + 1 + len(name) <= VALUE_LIMIT:
+            chunks[-1] += "," + name
+        else:
+            chunks.append(name)
+    return {f"{prefix}{index}": chunk for index, chunk in enumerate(chunks)}
+
+
+def _joined(custom: Mapping[str, str], prefix: str) -> list[str]:
+    names: list[str] = []
+    index = 0
+    while f"{prefix}{index}" in custom:
+        names.extend(name for name in custom[f"{prefix}{index}"].split(",") if name)
+        index += 1
+    return names
+
+
+BYTES_MARK = "nbsecrets-bytes:"
+"""Starts a value kept as base64 because it is not UTF-8 text (bytes os.environ carries as surrogates),
+which JSON, and so the server, cannot hold. A value that itself starts with the mark is kept the same way,
+so reading back is never ambiguous."""
+
+
+def to_data(env: Mapping[str, str]) -> dict[str, str]:
+    """The KV data for `env`: text as it is, anything JSON would change as base64 after BYTES_MARK."""
+    return {key: _stored(value) for key, value in env.items()}
+
+
+def from_data(data: Mapping[str, object]) -> dict[str, str]:
+    """The variables a KV data object holds (the inverse of `to_data`). Another client may have written
+    JSON that is not a string (a number, true, an object): its JSON text is the value."""
+    return {
+        str(key): _loaded(value) if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        for key, value in data.items()
+    }
+
+
+def _stored(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        if not value.startswith(BYTES_MARK):
+            return value
+    raw = value.encode("utf-8", "surrogateescape")
+    return BYTES_MARK + base64.b64encode(raw).decode("ascii")
+
+
+def _loaded(value: str) -> str:
+    if not value.startswith(BYTES_MARK):
+        return value
+    try:
+        return base64.b64decode(value[len(BYTES_MARK):], validate=True).decode("utf-8", "surrogateescape")
+    except ValueError:
+        return value
+
+
+def timestamp(text: str | None) -> datetime:
+    """An RFC 3339 time from the server (nanoseconds, `Z`) as an aware UTC datetime."""
+    if not text:
+        return datetime.fromtimestamp(0, timezone.utc)
+    head, _, zone = text.rstrip("Z").partition("+")
+    date, dot, fraction = head.partition(".")
+    moment = datetime.fromisoformat(date + (dot + fraction[:6].ljust(6, "0") if dot else ""))
+    return moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,204 @@
+"""Which stores are configured (the local vault, a team store from the environment, config.toml),
+and where the team token comes from.
+
+A team store is configured from the variables people already set for the
+`bao`/`vault` command line (BAO_ADDR, VAULT_ADDR ...), so a hub that hands a
+user those variables needs no file. A config file may name more stores; it
+holds addresses and paths, never a token, because it is the kind of file
+that gets copied, shared and committed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..display import shown_path
+from ..errors import ConfigError
+from ..registry import registry
+from ..rules import NAME_PATTERN
+
+TEAM = "team"
+"""The name of the team store configured from the environment."""
+
+TEAM_KIND = "openbao"
+KIND_ALIASES = {"vault": TEAM_KIND}
+"""HashiCorp Vault speaks the same API: `kind = "vault"` is the same store."""
+
+ADDR_VARIABLES = ("NBSECRETS_TEAM_ADDR", "BAO_ADDR", "VAULT_ADDR")
+NAMESPACE_VARIABLES = ("BAO_NAMESPACE", "VAULT_NAMESPACE")
+CACERT_VARIABLES = ("BAO_CACERT", "VAULT_CACERT")
+SKIP_VERIFY_VARIABLES = ("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY")
+TOKEN_VARIABLES = ("NBSECRETS_TEAM_TOKEN", "BAO_TOKEN", "VAULT_TOKEN")
+TOKEN_FILE_VARIABLE = "NBSECRETS_TEAM_TOKEN_FILE"
+DEFAULT_TOKEN_FILE = "~/.vault-token"
+DEFAULT_MOUNT = "secret"
+DEFAULT_PREFIX = "nbsecrets"
+
+TEAM_OPTIONS = ("addr", "mount", "prefix", "namespace", "cacert", "skip_verify", "token_file")
+"""What a `[stores.NAME]` table may set besides `kind`. A token is not among them."""
+
+_TOKENISH = ("token", "secret_id", "password", "role_id")
+
+
+def config_path() -> Path:
+    """NBSECRETS_CONFIG, else `config.toml` in the platform's user config directory for nbsecrets."""
+    configured = os.environ.get("NBSECRETS_CONFIG")
+    if configured:
+        return Path(configured).expanduser().absolute()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("nbsecrets", appauthor=False)) / "config.toml"
+
+
+def first_set(variables: tuple[str, ...]) -> tuple[str, str] | None:
+    """(variable, value) of the first of `variables` set to something other than blanks."""
+    for variable in variables:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return variable, value
+    return None
+
+
+def is_true(text: str) -> bool:
+    return text.strip().lower() in ("1", "true", "yes", "on", "t", "y")
+
+
+def team_defaults() -> dict[str, Any]:
+    """The team store's options as the environment gives them; a configured store starts from these."""
+    addr = first_set(ADDR_VARIABLES)
+    namespace = first_set(NAMESPACE_VARIABLES)
+    cacert = first_set(CACERT_VARIABLES)
+    skip = first_set(SKIP_VERIFY_VARIABLES)
+    return {
+        "addr": addr[1] if addr else None,
+        "mount": os.environ.get("NBSECRETS_TEAM_MOUNT", "").strip() or DEFAULT_MOUNT,
+        "prefix": os.environ.get("NBSECRETS_TEAM_PREFIX", "").strip() or DEFAULT_PREFIX,
+        "namespace": namespace[1] if namespace else None,
+        "cacert": cacert[1] if cacert else None,
+        "skip_verify": bool(skip and is_true(skip[1])),
+        "token_file": None,
+    }
+
+
+def file_stores(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The `[stores.NAME]` tables of the config file, checked, each as kind plus options; {} without a file."""
+    path = config_path() if path is None else path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"The config file {shown_path(path)} cannot be read ({exc.strerror or exc}).") from None
+    where = shown_path(path)
+    document = _parse_toml(raw, where)
+    unknown = sorted(set(document) - {"stores"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown table {unknown[0]!r}; the file holds [stores.NAME] tables only.")
+    stores = document.get("stores", {})
+    if not isinstance(stores, dict):
+        raise ConfigError(f"{where}: 'stores' must be tables, written [stores.NAME].")
+    return {name: _checked_store(where, name, table) for name, table in stores.items()}
+
+
+def _parse_toml(raw: bytes, where: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where} is not UTF-8 text.") from None
+    except tomllib.TOMLDecodeError as exc:
+        # The parser's message names a line and column, never the text found there.
+        raise ConfigError(f"{where} is not valid TOML: {exc}.") from None
+
+
+def _checked_store(where: str, name: Any, table: Any) -> dict[str, Any]:
+    label = f"{where} [stores.{name}]"
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ConfigError(f"{where}: {name!r} is not a store name (letters, digits, '.', '_', '-'; up to 64).")
+    if name == "local":
+        raise ConfigError(f"{label}: 'local' is the vault on this machine and cannot be configured here.")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{label} must be a table of options.")
+    tokenish = [key for key in table if any(word in str(key).lower() for word in _TOKENISH) and key != "token_file"]
+    if tokenish:
+        raise ConfigError(
+            f"{label} holds {tokenish[0]!r}: the config file never holds a token. "
+            "Set NBSECRETS_TEAM_TOKEN (or BAO_TOKEN, VAULT_TOKEN), or name a token_file."
+        )
+    kind = table.get("kind", TEAM_KIND)
+    kind = KIND_ALIASES.get(kind, kind) if isinstance(kind, str) else kind
+    if kind != TEAM_KIND:
+        raise ConfigError(f"{label}: kind must be 'openbao' or 'vault', not {kind!r}.")
+    unknown = sorted(set(table) - {"kind", *TEAM_OPTIONS})
+    if unknown:
+        raise ConfigError(f"{label}: unknown option {unknown[0]!r}; the options are {', '.join(TEAM_OPTIONS)}.")
+    options: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "kind":
+            continue
+        wanted = bool if key == "skip_verify" else str
+        if not isinstance(value, wanted):
+            raise ConfigError(f"{label}: {key} must be {'true or false' if wanted is bool else 'a string'}.")
+        options[key] = value
+    return {"kind": kind, **options}
+
+
+def team_options(overrides: Mapping[str, Any] = {}) -> dict[str, Any]:
+    """A team store's options: the environment's, with what a config file set for it on top."""
+    options = team_defaults()
+    options.update({key: value for key, value in overrides.items() if key != "kind"})
+    options["mount"] = str(options["mount"]).strip("/")
+    options["prefix"] = str(options["prefix"]).strip("/")
+    return options
+
+
+class Token:
+    """A token and where it came from (a variable's name or a file's path), which messages may show."""
+
+    def __init__(self, value: str, source: str) -> None:
+        self.value = value
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"<Token from {self.source}>"
+
+
+def find_token(token_file: str | None = None) -> Token | None:
+    """The token: the first of NBSECRETS_TEAM_TOKEN, BAO_TOKEN, VAULT_TOKEN, else the token file.
+
+    Whatever is found is registered for masking: a token printed by accident
+    leaks as much as any secret it opens.
+    """
+    for variable in TOKEN_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            registry.add(value, variable)
+            return Token(value, variable)
+    path = Path(token_file or os.environ.get(TOKEN_FILE_VARIABLE, "").strip() or DEFAULT_TOKEN_FILE).expanduser()
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not value:
+        return None
+    registry.add(value, "VAULT_TOKEN")
+    return Token(value, shown_path(path))
+
+
+def register_tokens() -> None:
+    """Mask every team token the process could use, before any team operation reads one.
+
+    A hub hands the token over in the environment, so it is there to be
+    printed (`%env`, `os.environ`) before the notebook ever names a team store.
+    """
+    for variable in TOKEN_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            registry.add(value, variable)
+    find_token()  # the token file, when no variable holds one
