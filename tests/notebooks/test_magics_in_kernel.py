@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
+from notebook_outputs import outputs_text
 
 from nbsecrets.adapters.ipython.magics import NO_STDIN
 from nbsecrets.adapters.texts import error_line
@@ -28,18 +29,6 @@ def run_notebook(sources: list[str], tmp_path) -> nbformat.NotebookNode:
     path = tmp_path / "executed.ipynb"
     nbformat.write(notebook, path)
     return notebook
-
-
-def outputs_text(cell) -> str:
-    parts = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif output.output_type == "error":
-            parts.append(f"{output.ename}: {output.evalue}")
-        else:
-            parts.append(output.get("data", {}).get("text/plain", ""))
-    return "".join(parts)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ helpers accept too.
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import dataclass
 
 
@@ -50,3 +51,18 @@ def assert_clean(result: Result | subprocess.CompletedProcess[str], *values: str
     assert "Traceback" not in output
     for value in values:
         assert value not in output
+
+
+def cli(*argv: str, stdin: str | None = "") -> subprocess.CompletedProcess[str]:
+    """The real command in a new session (no controlling terminal), with this process's environment;
+    stdin=None means /dev/null."""
+    return subprocess.run(
+        [sys.executable, "-m", "nbsecrets", *argv],
+        check=False,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+        timeout=120,
+    )

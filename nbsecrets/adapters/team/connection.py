@@ -1,9 +1,12 @@
-"""One OpenBao/Vault server as a store sees it: the client, the token, and what its refusals mean.
+"""One OpenBao/Vault server as a store sees it: the client, the token, and what its answers mean.
 
 Every request goes through `Server.call`, which reads the token anew (a hub
-or `bao login` may have replaced it since), and turns what hvac and requests
-raise into the house's errors. Those name the server, the path and the
-operation; never the token, and never a response body.
+or `bao login` may have replaced it since), and turns whatever hvac and
+requests raise into the house's errors. Those name the server, the path and
+the operation; never the token, and never a response body (a server's words
+may quote what was sent). Each thread has a client of its own, so two
+threads never send, or get blamed for, each other's token. Redirects are not
+followed: a token must not travel to a host nobody configured.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, TypeVar
 
 from ...core.errors import AccessDeniedError, ConfigError, StoreUnavailableError
 from ...core.store.config import DEFAULT_TOKEN_FILE, TOKEN_FILE_VARIABLE, Token, find_token
 
 TIMEOUT = 10.0
 """Seconds to wait for the server; an unreachable one must not hang a notebook cell for long."""
+DATA_CAS_MISMATCH = "check-and-set parameter did not match the current version"
+"""The server's words for a data write whose `cas` lost to another writer (and only that)."""
 
 T = TypeVar("T")
 
@@ -48,6 +53,7 @@ class Server:
         cacert: str | None = None,
         skip_verify: bool = False,
         token_file: str | None = None,
+        environment_token: bool = True,
     ) -> None:
         if not addr:
             raise ConfigError(
@@ -56,89 +62,117 @@ class Server:
             )
         if not addr.startswith(("http://", "https://")):
             raise ConfigError(f"The team store {store!r}: the address must start with http:// or https://.")
+        verify: bool | str = True
+        if skip_verify:
+            verify = False
+        elif cacert:
+            ca = Path(cacert).expanduser()
+            if not ca.is_file():
+                raise ConfigError(f"The team store {store!r}: the CA file {cacert!r} (BAO_CACERT, VAULT_CACERT or cacert) does not exist.")
+            verify = str(ca)
         self.store = store
         self.addr = addr.rstrip("/")
         self.token_file = token_file
+        self.environment_token = environment_token
         self._hvac = _hvac()
-        verify: bool | str = False if skip_verify else (str(Path(cacert).expanduser()) if cacert else True)
-        self.client = self._hvac.Client(url=self.addr, namespace=namespace or None, verify=verify, timeout=TIMEOUT)
-        self._lock = threading.Lock()
+        self._options = {"url": self.addr, "namespace": namespace or None, "verify": verify, "timeout": TIMEOUT}
+        self._local = threading.local()
+
+    @property
+    def client(self) -> Any:
+        """This thread's hvac client (its own session and token)."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._hvac.Client(allow_redirects=False, **self._options)
+        return client
 
     def token(self) -> Token:
-        token = find_token(self.token_file)
-        if token is None:
-            file = self.token_file or os.environ.get(TOKEN_FILE_VARIABLE) or DEFAULT_TOKEN_FILE
-            raise StoreUnavailableError(
-                f"No token for the team store {self.store!r} at {self.addr}: set NBSECRETS_TEAM_TOKEN "
-                f"(or BAO_TOKEN, VAULT_TOKEN), or log in with `bao login`, which writes {file}."
+        token = find_token(self.token_file, environment=self.environment_token)
+        if token is not None:
+            return token
+        if self.token_file:
+            where = f"its token_file {self.token_file!r} holds none"
+        elif not self.environment_token:
+            where = (
+                f"it talks to another server than the environment's, so it is given no token from the "
+                f"environment; name a token_file in its [stores.{self.store}] table"
             )
-        return token
+        else:
+            file = os.environ.get(TOKEN_FILE_VARIABLE) or DEFAULT_TOKEN_FILE
+            where = f"set NBSECRETS_TEAM_TOKEN (or BAO_TOKEN, VAULT_TOKEN), or log in with `bao login`, which writes {file}"
+        raise StoreUnavailableError(f"No token for the team store {self.store!r} at {self.addr}: {where}.")
 
-    def call(self, operation: str, path: str, request: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`request(*args, **kwargs)` with the current token; `operation` and `path` word its errors."""
+    def call(
+        self, operation: str, path: str, request: Callable[..., T], *args: Any, missing_ok: bool = False, **kwargs: Any
+    ) -> T | None:
+        """`request(*args, **kwargs)` (a method of `self.client`) with the current token.
+
+        `operation` and `path` word its errors. With `missing_ok`, "nothing
+        there" is None; otherwise it is an error, as is every other refusal.
+        """
         token = self.token()
-        with self._lock:
-            self.client.token = token.value
+        self.client.token = token.value
+        exceptions = self._hvac.exceptions
         try:
             return request(*args, **kwargs)
-        except self._hvac.exceptions.Forbidden:
+        except exceptions.Forbidden:
             raise self._refused(token, operation, path) from None
-        except self._hvac.exceptions.InvalidPath as exc:
+        except exceptions.InvalidPath as exc:
             if _no_route(exc):
                 raise self._no_mount(path) from None
-            raise
-        except self._hvac.exceptions.VaultDown:
+            if missing_ok:
+                return None
+            raise StoreUnavailableError(
+                f"The team store {self.store!r}: {self.addr} answered 'not found' to {operation} {path}. "
+                "Is it an OpenBao or Vault server, and is the mount right?"
+            ) from None
+        except exceptions.InvalidRequest as exc:
+            if any(DATA_CAS_MISMATCH in str(error) for error in exc.errors or ()):
+                raise CheckAndSetMismatch(path) from None
+            raise StoreUnavailableError(
+                f"The team store {self.store!r} at {self.addr} refused to {operation} {path} as a bad request "
+                "(the server's reason is not shown: it may quote what was sent)."
+            ) from None
+        except exceptions.VaultDown:
             raise StoreUnavailableError(
                 f"The team store {self.store!r} at {self.addr} is sealed or standing by; ask its operators to unseal it."
             ) from None
-        except self._hvac.exceptions.InvalidRequest as exc:
-            if any("check-and-set" in str(error) for error in exc.errors or ()):
-                raise CheckAndSetMismatch(path) from None
+        except exceptions.VaultError as exc:
             raise StoreUnavailableError(
-                f"The team store {self.store!r} at {self.addr} refused to {operation} {path} as a bad request; "
-                "is the mount a KV version 2 engine?"
-            ) from None
-        except self._hvac.exceptions.VaultError as exc:
-            raise StoreUnavailableError(
-                f"The team store {self.store!r} at {self.addr} failed to {operation} {path} "
-                f"({type(exc).__name__}); nothing was changed by nbsecrets."
+                f"The team store {self.store!r} at {self.addr} failed to {operation} {path} ({type(exc).__name__})."
             ) from None
         except Exception as exc:
-            error = self._transport_error(exc)
-            if error is None:
-                raise
-            raise error from None
+            raise self._unanswered(exc) from None
 
-    def plain(self, method: str, url: str, *, operation: str, path: str, json: Mapping[str, Any] | None = None) -> Any:
-        """A request hvac has no method for (metadata without resetting its other fields, the mount's kind)."""
-        send = getattr(self.client.adapter, method)
-        return self.call(operation, path, send, url, **({"json": dict(json)} if json is not None else {}))
+    def plain(self, method: str, url: str, *, operation: str, path: str, missing_ok: bool = False, **options: Any) -> Any:
+        """A request hvac has no method for (a merge patch, the mount's kind, capabilities)."""
+        return self.call(operation, path, self.client.adapter.request, method, url, missing_ok=missing_ok, **options)
 
     def health(self) -> dict[str, Any]:
-        """The server's unauthenticated health report (version, sealed); no token is sent."""
+        """The server's health report (version, sealed), which needs no token."""
         try:
-            return self.client.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
+            answer = self.client.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
         except Exception as exc:
-            error = self._transport_error(exc)
-            if error is None:
-                raise
-            raise error from None
+            raise self._unanswered(exc) from None
+        if not isinstance(answer, dict):
+            raise StoreUnavailableError(f"{self.addr} does not answer as an OpenBao or Vault server would.")
+        return answer
 
     def token_state(self) -> str:
         """How the current token stands, in words for `nbsecrets stores`: valid (and for how long), refused, missing."""
-        token = find_token(self.token_file)
+        token = find_token(self.token_file, environment=self.environment_token)
         if token is None:
             return "no token"
-        with self._lock:
-            self.client.token = token.value
         try:
-            data = self.client.auth.token.lookup_self()["data"]
-        except self._hvac.exceptions.Forbidden:
-            return f"token from {token.source} refused (invalid or expired)"
-        ttl = data.get("ttl") or 0
-        return f"token from {token.source} valid" + (f" for {_duration(int(ttl))}" if ttl else ", no expiry")
+            answer = self.call("look up", "auth/token/lookup-self", self.client.auth.token.lookup_self)
+        except (StoreUnavailableError, AccessDeniedError) as exc:
+            if "refused the token" in str(exc):
+                return f"token from {token.source} refused (invalid or expired)"
+            return f"token from {token.source} not checked: {exc}"
+        ttl = int(((answer or {}).get("data") or {}).get("ttl") or 0)
+        return f"token from {token.source} valid" + (f" for {_duration(ttl)}" if ttl else ", no expiry")
 
-    # -- what a refusal means ------------------------------------------------------------
+    # -- what an answer means ------------------------------------------------------------
 
     def _refused(self, token: Token, operation: str, path: str) -> Exception:
         """403 is the server's answer both to a bad token and to a good token without the right policy: ask which."""
@@ -147,10 +181,11 @@ class Server:
         except self._hvac.exceptions.Forbidden:
             return StoreUnavailableError(
                 f"The team store {self.store!r} at {self.addr} refused the token from {token.source}: it is "
-                "invalid or has expired (the server answers both the same way). Get a new token "
-                "(e.g. `bao login`, or restart your server from the hub) and try again."
+                "invalid or has expired (the server answers both the same way), or it may not even look "
+                "itself up (a token without the default policy). Get a new token (e.g. `bao login`, or "
+                "restart your server from the hub) and try again."
             )
-        except Exception:
+        except Exception:  # the question failed too: say what is known
             pass
         return AccessDeniedError(
             f"Permission denied: the token from {token.source} may not {operation} {path} "
@@ -165,14 +200,15 @@ class Server:
             f"bao secrets enable -path={mount} kv-v2."
         )
 
-    def _transport_error(self, exc: Exception) -> Exception | None:
-        """The error for a request that never got an answer; None when `exc` is not about the transport."""
+    def _unanswered(self, exc: Exception) -> Exception:
+        """The error for a request that got no usable answer (no connection, TLS, a server that is not Vault)."""
         import requests
 
         if isinstance(exc, requests.exceptions.SSLError):
             return StoreUnavailableError(
-                f"The team store {self.store!r} at {self.addr}: its TLS certificate could not be verified. "
-                "Set BAO_CACERT (or VAULT_CACERT, or cacert in config.toml) to the CA's file."
+                f"The team store {self.store!r} at {self.addr}: TLS failed (its certificate could not be "
+                "verified, or it does not speak TLS). Set BAO_CACERT (or VAULT_CACERT, or cacert in "
+                "config.toml) to the CA's file, or check the address."
             )
         if isinstance(exc, requests.exceptions.Timeout):
             return StoreUnavailableError(
@@ -185,9 +221,12 @@ class Server:
                 "running, and is the address (NBSECRETS_TEAM_ADDR, BAO_ADDR or VAULT_ADDR) right? "
                 "Local secrets still work."
             )
-        if isinstance(exc, requests.exceptions.RequestException):
-            return StoreUnavailableError(f"The team store {self.store!r} at {self.addr} failed ({type(exc).__name__}).")
-        return None
+        if isinstance(exc, (ValueError, requests.exceptions.RequestException, self._hvac.exceptions.VaultError)):
+            return StoreUnavailableError(
+                f"The team store {self.store!r}: {self.addr} does not answer as an OpenBao or Vault server "
+                f"would ({type(exc).__name__})."
+            )
+        return exc
 
 
 def _no_route(exc: Exception) -> bool:

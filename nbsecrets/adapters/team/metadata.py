@@ -11,9 +11,12 @@ each version is described by entries of its own (`nbsecrets.v7.keys.0`),
 added with a merge patch that leaves every other entry alone, so a writer
 that is slow to describe version 7 cannot erase the description of version
 8. Each writer removes the descriptions of versions older than its own. A
-version with no description (written by another tool, or by a writer that
-has not finished) is read from its data with every key masked: an untrusted
-"setting" flag must not leave a value unmasked.
+description names the creation time of the version it describes, so one
+that lands after the secret was deleted and made anew (its versions counting
+from 1 again) describes nothing. A version with no description (written by
+another tool, or by a writer that has not finished) is read from its data
+with every key masked: an untrusted "setting" flag must not leave a value
+unmasked.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Iterable, Mapping, NamedTuple
 from ...core.errors import InvalidSecretError
 
 PREFIX = "nbsecrets."
-_ENTRY = re.compile(r"nbsecrets\.v(\d+)\.(keys|settings)\.(\d+)")
+_ENTRY = re.compile(r"nbsecrets\.v(\d+)\.(keys\.\d+|settings\.\d+|created)")
 VALUE_LIMIT = 512
 """Bytes in one custom_metadata value (the server's limit); long key lists take several entries."""
 ENTRY_LIMIT = 64
@@ -41,17 +44,37 @@ class Described(NamedTuple):
     settings: tuple[str, ...]
 
 
-def entries(version: int, keys: Iterable[str], settings: Iterable[str]) -> dict[str, str]:
-    """The custom_metadata entries describing `version`."""
-    found = {**_chunks(f"{PREFIX}v{version}.keys.", keys), **_chunks(f"{PREFIX}v{version}.settings.", settings)}
-    if len(found) > ENTRY_LIMIT - 2:
+def entries(version: int, created: str | None, keys: Iterable[str], settings: Iterable[str]) -> dict[str, str]:
+    """The custom_metadata entries describing `version`, created at `created` (the server's words)."""
+    return {
+        f"{PREFIX}v{version}.created": created or "",
+        **_chunks(f"{PREFIX}v{version}.keys.", keys),
+        **_chunks(f"{PREFIX}v{version}.settings.", settings),
+    }
+
+
+def check_room(keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> None:
+    """Before writing: the description will fit beside the entries other tools keep (the server's limits)."""
+    keys = list(keys)
+    long = [key for key in keys if len(key.encode()) > VALUE_LIMIT]
+    if long:
         raise InvalidSecretError(
-            f"Too many keys for a team store secret: their names take more than its {ENTRY_LIMIT} metadata entries."
+            f"A key of more than {VALUE_LIMIT} bytes cannot be described in a team store (metadata values are "
+            "limited to that); nothing was written."
         )
-    return found
+    others = [name for name in (current or {}) if not name.startswith(PREFIX)]
+    needed = len(entries(0, "", keys, settings))
+    if len(others) + needed > ENTRY_LIMIT:
+        raise InvalidSecretError(
+            f"Too many keys for a team store secret: describing them takes {needed} metadata entries, and with "
+            f"the {len(others)} other tools keep there the server's limit of {ENTRY_LIMIT} would be passed; "
+            "nothing was written."
+        )
 
 
-def patch(version: int, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> dict[str, str | None]:
+def patch(
+    version: int, created: str | None, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None
+) -> dict[str, str | None]:
     """A merge patch that describes `version` and removes what described older versions (null deletes).
 
     Entries of newer versions (a writer that overtook this one) and other
@@ -60,24 +83,28 @@ def patch(version: int, keys: Iterable[str], settings: Iterable[str], current: M
     removed: dict[str, str | None] = {
         name: None for name in (current or {}) if name.startswith(PREFIX) and _version_of(name) < version
     }
-    return {**removed, **entries(version, keys, settings)}
+    return {**removed, **entries(version, created, keys, settings)}
 
 
-def replacement(version: int, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> dict[str, str]:
+def replacement(
+    version: int, created: str | None, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None
+) -> dict[str, str]:
     """The whole custom_metadata map describing `version`, other tools' entries kept (for servers without PATCH)."""
     kept = {name: value for name, value in (current or {}).items() if not name.startswith(PREFIX) or _version_of(name) > version}
-    return {**kept, **entries(version, keys, settings)}
+    return {**kept, **entries(version, created, keys, settings)}
 
 
-def decode(custom: Mapping[str, str] | None, version: int, data_keys: Iterable[str] | None) -> Described | None:
-    """The keys and settings of `version`, or None when the metadata does not describe it.
+def decode(
+    custom: Mapping[str, str] | None, version: int, created: str | None, data_keys: Iterable[str] | None
+) -> Described | None:
+    """The keys and settings of `version` (created at `created`), or None when the metadata does not describe it.
 
     With `data_keys` (the data of that version was read), keys the metadata
     does not list are added at the end and keys the data lacks are dropped.
     """
     custom = custom or {}
     keys = _joined(custom, f"{PREFIX}v{version}.keys.")
-    if not keys:
+    if not keys or custom.get(f"{PREFIX}v{version}.created") != (created or ""):
         return None
     settings = set(_joined(custom, f"{PREFIX}v{version}.settings."))
     if data_keys is not None:

@@ -3,21 +3,27 @@
 A secret NAME is the KV secret `{prefix}/{NAME}` on `{mount}`: its data is
 exactly the secret's KEY=value pairs (any Vault client reads what nbsecrets
 wrote, and nbsecrets loads what they wrote); its keys and settings are also
-kept in custom_metadata (metadata.py), so listing reads no value.
+kept in custom_metadata (metadata.py), so listing reads no value of a secret
+nbsecrets wrote.
 
 Every write is a check-and-set against the version it read (create is
 `cas=0`), retried a bounded number of times, so two writers never silently
-lose each other's change. The server's own access control decides who may
-read what; its refusals become AccessDeniedError or StoreUnavailableError.
+lose each other's change. What a write needs besides the data (room in the
+metadata, the right to write it) is checked before the data is written, so a
+refused write leaves nothing behind. The server's own access control decides
+who may read what; its refusals become AccessDeniedError or
+StoreUnavailableError.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple
 
 from ...core.errors import (
     AccessDeniedError,
@@ -42,6 +48,10 @@ WRITE_ATTEMPTS = 40
 METADATA_WAIT = 3.0
 """Seconds an update waits for the last writer to describe the version it wrote (its second request),
 before taking every key of that version as a secret."""
+LIST_THREADS = 8
+"""Requests a listing keeps in flight: its cost is one round trip per secret, which a remote server makes long."""
+YOUNG = timedelta(seconds=30)
+"""A version older than this whose description is missing will not get one: nobody waits for it."""
 
 
 class TeamStore:
@@ -57,19 +67,18 @@ class TeamStore:
         name: str = "team",
         mount: str = "secret",
         prefix: str = "nbsecrets",
-        namespace: str | None = None,
-        cacert: str | None = None,
-        skip_verify: bool = False,
-        token_file: str | None = None,
+        **connection: Any,
     ) -> None:
+        """`connection` is how to reach the server: namespace, cacert, skip_verify, token_file and
+        environment_token, as `Server` takes them."""
         self.name = name
         self.mount = _checked_path(mount, "mount", name, allow_empty=False)
         self.prefix = _checked_path(prefix, "prefix", name, allow_empty=True)
-        self.server = Server(
-            name, addr, namespace=namespace, cacert=cacert, skip_verify=skip_verify, token_file=token_file
-        )
+        self.server = Server(name, addr, **connection)
         self.addr = self.server.addr
         self._mount_checked = False
+        self._executor: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: "StoreConfig") -> "TeamStore":
@@ -87,13 +96,27 @@ class TeamStore:
     # -- reading ------------------------------------------------------------
 
     def list(self) -> list[SecretInfo]:
-        """Every secret under the prefix, from metadata; versions deleted but kept are not listed."""
-        infos = []
-        for name in self._names():
+        """Every secret under the prefix, from metadata; versions deleted but kept are not listed,
+        nor secrets whose metadata this token may not read."""
+        names = self._names()
+        if len(names) <= 1:
+            listed = [self._listed(name) for name in names]
+        else:  # one request per secret: LIST_THREADS at a time, each thread keeping a client of its own
+            listed = list(self._pool().map(self._listed, names))
+        return sorted(info for info in listed if info is not None)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(LIST_THREADS, thread_name_prefix=f"nbsecrets-{self.name}")
+            return self._executor
+
+    def _listed(self, name: str) -> SecretInfo | None:
+        try:
             record = self._metadata(name)
-            if record is not None and _alive(record):
-                infos.append(self._info(name, record))
-        return sorted(infos)
+        except AccessDeniedError:
+            return None
+        return self._info(name, record) if record is not None and _alive(record) else None
 
     def info(self, name: str) -> SecretInfo:
         """Keys, settings and times of one secret, with its KV version."""
@@ -124,6 +147,12 @@ class TeamStore:
                 )
         return StoredSecret(current.env, current.described.settings)
 
+    def access(self, name: str) -> str | None:
+        """What this token may do with the secret, as the server says (for `show`); None if it will not say."""
+        logical = self._logical("data", self._path(name))
+        allowed = self._capabilities(logical)
+        return None if allowed is None else ", ".join(sorted(allowed[logical])) or "nothing"
+
     # -- changing -----------------------------------------------------------
 
     def create(
@@ -133,17 +162,20 @@ class TeamStore:
         self._checked_name(name)
         env = checked_new_env(env)
         marked = check_settings(settings, env, f"secret {name!r}")
-        for attempt in self._attempts(name):
+        self._may_write(name)
+        for _ in self._attempts(name):
             record = self._metadata(name)
             if record is not None and _alive(record) and not overwrite:
                 raise AlreadyExistsError(name)
+            current = record.get("custom_metadata") if record else None
+            metadata.check_room(env, marked, current)
             try:
-                written = self._write(name, env, marked, cas=record["current_version"] if record else 0)
+                self._write(name, env, marked, cas=record["current_version"] if record else 0)
             except CheckAndSetMismatch:
                 continue
             break
         register_secrets(env, marked)
-        return self._info_after(name, written)
+        return self._info_after(name)
 
     def update(
         self,
@@ -161,27 +193,34 @@ class TeamStore:
         """
         request = checked_update(name, env, settings, secrets)
         self._checked_name(name)
-        for attempt in self._attempts(name):
+        self._may_write(name)
+        for _ in self._attempts(name):
             current = self._current(name, wait_for_metadata=True)
             if current is None:
                 raise self._not_found(name)
             merged, marked = request.merged(name, current.env, current.described.settings)
-            order = list(merged)  # the keys as they were, then the new ones
+            flagged = [key for key in merged if key in marked]
+            metadata.check_room(merged, flagged, current.custom)
             try:
-                written = self._write(
-                    name, {key: merged[key] for key in order}, [key for key in order if key in marked], cas=current.version
-                )
+                self._write(name, merged, flagged, cas=current.version)
             except CheckAndSetMismatch:
                 continue
             break
         register_secrets(request.registered(merged), marked)
-        return self._info_after(name, written)
+        return self._info_after(name)
 
     def delete(self, name: str, *, allow_missing: bool = False, keep_versions: bool = False) -> bool:
         """Remove a secret and all its versions; with `keep_versions`, only mark the current version deleted
-        (a soft delete, which the server's operators can undo with `bao kv undelete`)."""
+        (a soft delete, which the server's operators can undo with `bao kv undelete`).
+
+        A secret deleted with its versions kept, or whose current version
+        expired (delete_version_after), is not there for reading, but deleting
+        it for good still works: its old values must not be beyond reach.
+        """
         self._checked_name(name)
-        if not self.exists(name):
+        record = self._metadata(name)
+        there = record is not None and (_alive(record) or not keep_versions)
+        if not there:
             if allow_missing:
                 return False
             raise self._not_found(name)
@@ -198,7 +237,7 @@ class TeamStore:
     # -- for `nbsecrets stores` ------------------------------------------------------------
 
     def describe(self) -> tuple[str, bool, str]:
-        """(where, answers, detail) without a token: the server's health, then how the token stands."""
+        """(where, answers, detail) without showing a token: the server's health, then how the token stands."""
         health = self.server.health()
         version = health.get("version", "?")
         if health.get("sealed"):
@@ -232,13 +271,24 @@ class TeamStore:
                 f"The team store {self.name!r}: {self.addr} has no mount {self.mount!r} this token can use "
                 "(it is not there, or the token's policies grant nothing under it)."
             ) from None
-        data = (answer or {}).get("data") or {}
+        if not isinstance(answer, dict) or not isinstance(answer.get("data"), dict):
+            raise StoreUnavailableError(
+                f"The team store {self.name!r}: {self.addr} does not answer as an OpenBao or Vault server would."
+            )
+        data = answer["data"]
         kind, version = data.get("type"), (data.get("options") or {}).get("version")
+        if str(data.get("path", "")).strip("/") != self.mount:
+            raise StoreUnavailableError(
+                f"The team store {self.name!r}: {self.mount!r} is not a mount on {self.addr} but a path inside "
+                f"{str(data.get('path') or '?').strip('/')!r}; set the mount to the engine's path and put the "
+                "rest in the prefix."
+            )
         if kind not in ("kv", "generic") or str(version) != "2":
-            what = f"KV version {version or 1}" if kind in ("kv", "generic") else f"a {kind!r} engine"
+            what = f"KV version {version or 1}" if kind in ("kv", "generic") else f"a {kind!r} engine, not KV"
+            fix = f"bao kv enable-versioning {self.mount}, or another mount" if kind in ("kv", "generic") else "another mount"
             raise StoreUnavailableError(
                 f"The team store {self.name!r}: the mount {self.mount!r} on {self.addr} is {what}; "
-                f"nbsecrets needs KV version 2 (bao kv enable-versioning {self.mount}, or another mount)."
+                f"nbsecrets needs KV version 2 ({fix})."
             )
         self._mount_checked = True
 
@@ -246,31 +296,31 @@ class TeamStore:
         self._ensure_mount()
         kv = self.server.client.secrets.kv.v2
         folder = self.prefix + "/" if self.prefix else ""
-        hvac = self.server._hvac
-        try:
-            answer = self.server.call("list", self._logical("metadata", folder), kv.list_secrets, folder, mount_point=self.mount)
-        except hvac.exceptions.InvalidPath:
-            return []  # nothing was ever written under the prefix
-        names = (answer.get("data") or {}).get("keys") or []
+        answer = self.server.call(
+            "list", self._logical("metadata", folder), kv.list_secrets, folder, mount_point=self.mount, missing_ok=True
+        )
+        names = ((answer or {}).get("data") or {}).get("keys") or []  # nothing under the prefix is a 404: None
         return [name for name in names if not name.endswith("/") and _nameable(name)]
 
     def _metadata(self, name: str) -> dict[str, Any] | None:
         self._ensure_mount()
         path = self._path(name)
         kv = self.server.client.secrets.kv.v2
-        try:
-            answer = self.server.call(
-                "read the metadata of", self._logical("metadata", path), kv.read_secret_metadata, path, mount_point=self.mount
-            )
-        except self.server._hvac.exceptions.InvalidPath:
-            return None
-        return answer["data"]
+        answer = self.server.call(
+            "read the metadata of",
+            self._logical("metadata", path),
+            kv.read_secret_metadata,
+            path,
+            mount_point=self.mount,
+            missing_ok=True,
+        )
+        return None if answer is None else answer["data"]
 
     def _current(self, name: str, *, wait_for_metadata: bool = False) -> "_Current | None":
         """The current version's variables and description; None when there is none (or it was deleted).
 
-        With `wait_for_metadata`, a version whose metadata is not written yet
-        is read again for up to METADATA_WAIT seconds first: an update must not
+        With `wait_for_metadata`, a young version whose metadata is not written
+        yet is read again for up to METADATA_WAIT seconds: an update must not
         take its flags from a half-finished write.
         """
         self._ensure_mount()
@@ -278,56 +328,83 @@ class TeamStore:
         kv = self.server.client.secrets.kv.v2
         deadline = time.monotonic() + (METADATA_WAIT if wait_for_metadata else 0)
         for attempt in itertools.count():
-            try:
-                answer = self.server.call(
-                    "read",
-                    self._logical("data", path),
-                    kv.read_secret_version,
-                    path,
-                    mount_point=self.mount,
-                    raise_on_deleted_version=True,
-                )
-            except self.server._hvac.exceptions.InvalidPath:
+            answer = self.server.call(
+                "read",
+                self._logical("data", path),
+                kv.read_secret_version,
+                path,
+                mount_point=self.mount,
+                raise_on_deleted_version=True,
+                missing_ok=True,
+            )
+            if answer is None:
                 return None
             data = answer.get("data") or {}
             about = data.get("metadata") or {}
             env = metadata.from_data(data.get("data") or {})
-            version = int(about.get("version") or 0)
-            described = metadata.decode(about.get("custom_metadata"), version, env)
-            if described is not None or time.monotonic() >= deadline:
+            version, created = int(about.get("version") or 0), about.get("created_time")
+            custom = about.get("custom_metadata") or {}
+            described = metadata.decode(custom, version, created, env)
+            young = metadata.timestamp(created) > datetime.now(timezone.utc) - YOUNG
+            if described is not None or not young or time.monotonic() >= deadline:
                 break
             _pause(attempt)
         if described is None:  # not described by nbsecrets: every key is a secret
             described = metadata.Described(tuple(env), ())
-        return _Current({key: env[key] for key in described.keys}, described, version)
+        return _Current({key: env[key] for key in described.keys}, described, version, custom)
 
-    def _write(self, name: str, env: Mapping[str, str], settings: Iterable[str], *, cas: int) -> dict[str, Any]:
-        """Data with check-and-set, then the metadata describing the version written."""
+    def _may_write(self, name: str) -> None:
+        """Before writing data: this token may write the data and its description (else a write would be
+        half done). Where the server will not say, the writes themselves find out."""
+        data, described = self._logical("data", self._path(name)), self._logical("metadata", self._path(name))
+        allowed = self._capabilities(data, described)
+        if allowed is None:
+            return
+        source = self.server.token().source
+        for path, needed, what in ((data, {"create", "update"}, "write"), (described, {"patch", "update"}, "write the metadata of")):
+            if not (needed | {"root"}) & allowed[path]:
+                why = (
+                    ", where nbsecrets keeps the order of the keys and which are settings; ask for 'patch' on it"
+                    if path == described
+                    else "; ask for a policy that allows it"
+                )
+                raise AccessDeniedError(
+                    f"Permission denied: the token from {source} may not {what} {path} on the team store "
+                    f"{self.name!r} ({self.addr}){why}. Nothing was written."
+                )
+
+    def _write(self, name: str, env: Mapping[str, str], settings: Iterable[str], *, cas: int) -> None:
+        """Data with check-and-set, then the description of the version written."""
         path = self._path(name)
         kv = self.server.client.secrets.kv.v2
         answer = self.server.call(
             "write", self._logical("data", path), kv.create_or_update_secret, path, secret=metadata.to_data(env), cas=cas, mount_point=self.mount
         )
         written = answer["data"]
-        self._describe(path, written["version"], list(env), list(settings), written.get("custom_metadata"))
-        return written
-
-    def _describe(self, path: str, version: int, keys: list[str], settings: list[str], current: Any) -> None:
-        """Add the description of `version` to the metadata with a merge patch (other entries untouched);
-        a token or server that refuses PATCH gets the whole map replaced instead."""
-        url, logical = f"/v1/{self.mount}/metadata/{path}", self._logical("metadata", path)
-        change = metadata.patch(version, keys, settings, current)
-        adapter = self.server.client.adapter
         try:
-            self.server.call(
-                "patch the metadata of", logical, adapter.request, "patch", url,
+            self._describe(path, written["version"], written.get("created_time"), list(env), list(settings), written.get("custom_metadata"))
+        except NbSecretsError as exc:
+            raise StoreUnavailableError(
+                f"Secret {name!r} was written to the team store {self.name!r} as version {written['version']}, "
+                "but the description of its keys could not be saved, so every key is masked until its next "
+                f"write. {exc}"
+            ) from None
+
+    def _describe(self, path: str, version: int, created: str | None, keys: list[str], settings: list[str], current: Any) -> None:
+        """Add the description of `version` to the metadata with a merge patch (other entries untouched);
+        a server that refuses PATCH gets the whole map replaced instead."""
+        url, logical = f"/v1/{self.mount}/metadata/{path}", self._logical("metadata", path)
+        change = metadata.patch(version, created, keys, settings, current)
+        try:
+            self.server.plain(
+                "patch", url, operation="patch the metadata of", path=logical,
                 headers={"Content-Type": "application/merge-patch+json"}, json={"custom_metadata": change},
             )
         except (AccessDeniedError, StoreUnavailableError):
-            whole = metadata.replacement(version, keys, settings, current)
+            whole = metadata.replacement(version, created, keys, settings, current)
             self.server.plain("post", url, operation="write the metadata of", path=logical, json={"custom_metadata": whole})
 
-    def _attempts(self, name: str) -> Iterable[int]:
+    def _attempts(self, name: str) -> Iterator[int]:
         for attempt in range(WRITE_ATTEMPTS):
             if attempt:
                 _pause(attempt)
@@ -339,16 +416,15 @@ class TeamStore:
 
     def _info(self, name: str, record: Mapping[str, Any]) -> SecretInfo:
         version = int(record.get("current_version") or 0)
-        described = metadata.decode(record.get("custom_metadata"), version, None)
+        created = ((record.get("versions") or {}).get(str(version)) or {}).get("created_time")
+        described = metadata.decode(record.get("custom_metadata"), version, created, None)
         if described is None:
             described = self._described_from_data(name)
-        versions = record.get("versions") or {}
-        updated = (versions.get(str(version)) or {}).get("created_time") or record.get("updated_time")
         return SecretInfo(
             name,
             described.keys,
             metadata.timestamp(record.get("created_time")),
-            metadata.timestamp(updated),
+            metadata.timestamp(created or record.get("updated_time")),
             described.settings,
             self.name,
             (("version", str(version)),),
@@ -362,23 +438,25 @@ class TeamStore:
             return metadata.Described((), ())
         return current.described if current else metadata.Described((), ())
 
-    def _info_after(self, name: str, written: Mapping[str, Any]) -> SecretInfo:
+    def _info_after(self, name: str) -> SecretInfo:
         record = self._metadata(name)
         if record is None:  # deleted meanwhile by someone else
             raise self._not_found(name)
         return self._info(name, record)
 
-    def access(self, name: str) -> str | None:
-        """What this token may do with the secret, as the server says (for `show`); None if it will not say."""
-        logical = self._logical("data", self._path(name))
+    def _capabilities(self, *paths: str) -> dict[str, set[str]] | None:
+        """What this token may do on each path, as the server says; None if it will not say."""
         try:
             answer = self.server.plain(
-                "post", "/v1/sys/capabilities-self", operation="ask about", path=logical, json={"paths": [logical]}
+                "post", "/v1/sys/capabilities-self", operation="ask about", path=paths[0], json={"paths": list(paths)}
             )
-        except AccessDeniedError:
+        except NbSecretsError:
             return None
-        found = ((answer or {}).get("data") or {}).get(logical)
-        return ", ".join(sorted(found)) or "nothing" if isinstance(found, list) else None
+        said = ((answer or {}).get("data") or {}) if isinstance(answer, dict) else {}
+        found = {path: said.get(path) for path in paths}
+        if not all(isinstance(capabilities, list) for capabilities in found.values()):
+            return None
+        return {path: set(capabilities) for path, capabilities in found.items()}
 
     def _not_found(self, name: str) -> SecretNotFoundError:
         try:
@@ -394,11 +472,13 @@ class TeamStore:
 
 
 class _Current(NamedTuple):
-    """The current version of a secret: its variables in order, their description, and its number."""
+    """The current version of a secret: its variables in order, their description, its number, and the
+    metadata entries it came with."""
 
     env: dict[str, str]
     described: metadata.Described
     version: int
+    custom: dict[str, str]
 
 
 def _alive(record: Mapping[str, Any]) -> bool:
@@ -427,7 +507,7 @@ def _checked_path(text: Any, what: str, store: str, *, allow_empty: bool) -> str
         raise ConfigError(f"The team store {store!r}: {what} must be a string.")
     path = text.strip("/")
     steps = path.split("/") if path else []
-    if (not steps and not allow_empty) or any(step in ("", ".", "..") or not _nameable(step) for step in steps):
+    if (not steps and not allow_empty) or not all(map(_nameable, steps)):
         raise ConfigError(
             f"The team store {store!r}: {what} {text!r} must be path steps of letters, digits, '.', '_' and '-' "
             "separated by '/'."

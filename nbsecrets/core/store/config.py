@@ -83,8 +83,12 @@ def team_defaults() -> dict[str, Any]:
     }
 
 
-def file_stores(path: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The `[stores.NAME]` tables of the config file, checked, each as kind plus options; {} without a file."""
+def file_stores(path: Path | None = None) -> dict[str, dict[str, Any] | ConfigError]:
+    """The `[stores.NAME]` tables of the config file, each checked: kind plus options, or what is wrong
+    with that table (a mistake in one table is an error for that store only); {} without a file.
+
+    ConfigError for a file that cannot be read as a whole (unreadable, not TOML, a name that cannot
+    name a store, a table for the local vault)."""
     path = config_path() if path is None else path
     try:
         raw = path.read_bytes()
@@ -100,7 +104,17 @@ def file_stores(path: Path | None = None) -> dict[str, dict[str, Any]]:
     stores = document.get("stores", {})
     if not isinstance(stores, dict):
         raise ConfigError(f"{where}: 'stores' must be tables, written [stores.NAME].")
-    return {name: _checked_store(where, name, table) for name, table in stores.items()}
+    checked: dict[str, dict[str, Any] | ConfigError] = {}
+    for name, table in stores.items():
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise ConfigError(f"{where}: {name!r} is not a store name (letters, digits, '.', '_', '-'; up to 64).")
+        if name == "local":
+            raise ConfigError(f"{where} [stores.local]: 'local' is the vault on this machine and cannot be configured here.")
+        try:
+            checked[name] = _checked_store(f"{where} [stores.{name}]", table)
+        except ConfigError as problem:
+            checked[name] = problem
+    return checked
 
 
 def _parse_toml(raw: bytes, where: str) -> dict[str, Any]:
@@ -117,12 +131,7 @@ def _parse_toml(raw: bytes, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where} is not valid TOML: {exc}.") from None
 
 
-def _checked_store(where: str, name: Any, table: Any) -> dict[str, Any]:
-    label = f"{where} [stores.{name}]"
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise ConfigError(f"{where}: {name!r} is not a store name (letters, digits, '.', '_', '-'; up to 64).")
-    if name == "local":
-        raise ConfigError(f"{label}: 'local' is the vault on this machine and cannot be configured here.")
+def _checked_store(label: str, table: Any) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{label} must be a table of options.")
     tokenish = [key for key in table if any(word in str(key).lower() for word in _TOKENISH) and key != "token_file"]
@@ -150,12 +159,23 @@ def _checked_store(where: str, name: Any, table: Any) -> dict[str, Any]:
 
 
 def team_options(overrides: Mapping[str, Any] = {}) -> dict[str, Any]:
-    """A team store's options: the environment's, with what a config file set for it on top."""
-    options = team_defaults()
-    options.update({key: value for key, value in overrides.items() if key != "kind"})
+    """A team store's options: the environment's, with what a config file set for it on top.
+
+    `environment_token` says whether the tokens of the environment (and `bao
+    login`'s token file) are for this store: only when it talks to the server
+    the environment names. A config file naming another server must never be
+    handed the user's token; that store's token comes from its `token_file`.
+    """
+    defaults = team_defaults()
+    options = {**defaults, **{key: value for key, value in overrides.items() if key != "kind"}}
     options["mount"] = str(options["mount"]).strip("/")
     options["prefix"] = str(options["prefix"]).strip("/")
+    options["environment_token"] = bool(defaults["addr"]) and _same_server(options["addr"], defaults["addr"])
     return options
+
+
+def _same_server(one: Any, other: Any) -> bool:
+    return isinstance(one, str) and isinstance(other, str) and one.strip().rstrip("/") == other.strip().rstrip("/")
 
 
 class Token:
@@ -169,18 +189,27 @@ class Token:
         return f"<Token from {self.source}>"
 
 
-def find_token(token_file: str | None = None) -> Token | None:
-    """The token: the first of NBSECRETS_TEAM_TOKEN, BAO_TOKEN, VAULT_TOKEN, else the token file.
+def find_token(token_file: str | None = None, *, environment: bool = True) -> Token | None:
+    """The token: a store's own `token_file` if it names one; else, for the server the environment
+    names, the first of NBSECRETS_TEAM_TOKEN, BAO_TOKEN, VAULT_TOKEN, else the token file
+    (NBSECRETS_TEAM_TOKEN_FILE, or `bao login`'s ~/.vault-token).
 
     Whatever is found is registered for masking: a token printed by accident
     leaks as much as any secret it opens.
     """
+    if token_file:
+        return _token_in(Path(token_file).expanduser())
+    if not environment:
+        return None
     for variable in TOKEN_VARIABLES:
         value = os.environ.get(variable, "").strip()
         if value:
             registry.add(value, variable)
             return Token(value, variable)
-    path = Path(token_file or os.environ.get(TOKEN_FILE_VARIABLE, "").strip() or DEFAULT_TOKEN_FILE).expanduser()
+    return _token_in(Path(os.environ.get(TOKEN_FILE_VARIABLE, "").strip() or DEFAULT_TOKEN_FILE).expanduser())
+
+
+def _token_in(path: Path) -> Token | None:
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):

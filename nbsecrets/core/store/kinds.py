@@ -14,11 +14,12 @@ import importlib
 import threading
 from typing import Any, Mapping, NamedTuple
 
-from ..errors import InvalidSecretError, NbSecretsError, SecretNotFoundError
+from ..errors import ConfigError, InvalidSecretError, NbSecretsError, SecretNotFoundError
 from ..rules import check_name
 from ..suggestions import close_matches
 from .base import LOCAL, SecretStore
-from .config import ADDR_VARIABLES, TEAM, TEAM_KIND, file_stores, first_set, team_options
+from ..display import shown_path
+from .config import ADDR_VARIABLES, TEAM, TEAM_KIND, config_path, file_stores, first_set, team_options
 
 KINDS: dict[str, str] = {
     "local": "nbsecrets.core.store.local:LocalStore",
@@ -28,6 +29,9 @@ KINDS: dict[str, str] = {
 
 Named, not imported: the team store is an adapter over hvac, loaded when a
 store of its kind is first opened."""
+
+MISCONFIGURED = "misconfigured"
+"""The kind of a store whose config.toml table is wrong: opening it is the ConfigError."""
 
 
 class StoreConfig(NamedTuple):
@@ -56,7 +60,10 @@ def configured_stores() -> dict[str, StoreConfig]:
     if first_set(ADDR_VARIABLES):
         stores[TEAM] = StoreConfig(TEAM, TEAM_KIND, team_options())
     for name, table in sorted(file_stores().items()):
-        stores[name] = StoreConfig(name, table["kind"], team_options(table))
+        if isinstance(table, ConfigError):  # named, so using it says what is wrong with it
+            stores[name] = StoreConfig(name, MISCONFIGURED, {"problem": str(table)})
+        else:
+            stores[name] = StoreConfig(name, table["kind"], team_options(table))
     return stores
 
 
@@ -93,6 +100,8 @@ def get_store(name: str | None = None) -> SecretStore:
             name=name,
             suggestions=close_matches(name, stores),
         )
+    if config.kind == MISCONFIGURED:
+        raise ConfigError(config.options["problem"])
     key = config.cache_key()
     with _lock:
         store = _open.get(key)
@@ -115,14 +124,21 @@ class StoreReport(NamedTuple):
 def report_stores() -> list[StoreReport]:
     """Every configured store, each asked whether it can be used now; one that cannot says why."""
     reports = []
-    for config in configured_stores().values():
+    try:
+        configs = configured_stores()
+    except ConfigError as problem:  # the file as a whole: the local vault is still there
+        configs = {LOCAL: _local_config()}
+        reports.append(StoreReport("config.toml", "-", shown_path(config_path()), False, str(problem)))
+    for config in configs.values():
         where = str(config.options.get("home") or config.options.get("addr") or "no address")
         try:
             where, answers, detail = get_store(config.name).describe()
         except NbSecretsError as exc:
             answers, detail = False, str(exc)
+        except Exception as exc:  # a store that breaks in a way nobody foresaw still leaves the others listed
+            answers, detail = False, f"failed ({type(exc).__name__})"
         reports.append(StoreReport(config.name, config.kind, where, answers, detail))
-    return reports
+    return sorted(reports, key=lambda report: report.name != LOCAL)
 
 
 def _kind_class(kind: str) -> Any:

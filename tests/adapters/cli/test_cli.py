@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from cli_runs import Result, assert_clean, error_line
+from cli_runs import Result, assert_clean, cli, error_line
 
 from nbsecrets import InvalidSecretError, get_store
 from nbsecrets.adapters import texts
@@ -57,20 +57,6 @@ def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
     fake = Prompts()
     monkeypatch.setattr(getpass, "getpass", fake.getpass)
     return fake
-
-
-def cli(*argv: str, stdin: str | None = "") -> subprocess.CompletedProcess[str]:
-    """The real command in a new session (no controlling terminal); stdin=None means /dev/null."""
-    return subprocess.run(
-        [sys.executable, "-m", "nbsecrets", *argv],
-        check=False,
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        capture_output=True,
-        text=True,
-        start_new_session=True,
-        timeout=120,
-    )
 
 
 def reopen_store() -> None:
@@ -702,7 +688,6 @@ def test_core_warnings_are_shown_by_main_in_process(nbs: Callable[..., Result]) 
     warning_lines = [line for line in result.err.splitlines() if line.startswith("nbsecrets: warning: ")]
     assert len(warning_lines) == 1 and "No OS keyring is available" in warning_lines[0]
     assert_clean(result, FAKE)
-
 
 
 # -- stores: --store before or after the command, STORE:NAME ------------------------------

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 from bao_server import BaoServer, free_port
-from cli_runs import assert_clean, error_line
+from cli_runs import assert_clean, cli, error_line
 from IPython.core.error import UsageError
+from notebook_outputs import outputs_text
 
 import nbsecrets
 from nbsecrets.core import environment
@@ -80,20 +81,6 @@ def read_only_token(bao: BaoServer, prefix: str) -> str:
     bao.api("PUT", f"sys/policies/acl/ro-{prefix}", {"policy": policy})
     answer = bao.api("POST", "auth/token/create", {"policies": [f"ro-{prefix}"], "ttl": "1h"})
     return answer["auth"]["client_token"]
-
-
-def cli(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The real command in a new session, with this process's environment (the team variables included)."""
-    return subprocess.run(
-        [sys.executable, "-m", "nbsecrets", *argv],
-        check=False,
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        capture_output=True,
-        text=True,
-        start_new_session=True,
-        timeout=120,
-    )
 
 
 # -- the CLI ----------------------------------------------------------------------------
@@ -306,15 +293,23 @@ def test_a_misspelt_store_is_named_and_team_suggested(nbs, team_prefix: str) -> 
 def test_a_broken_config_file_is_one_line_naming_the_file_and_not_the_token_written_there(
     nbs, team_prefix: str, config_file: Path
 ) -> None:
-    """A token pasted into config.toml is refused: `stores` names the file and the table, never the value."""
+    """A token pasted into config.toml is refused: `stores` lists every store and says, on that store's
+    row, what is wrong with its table (the file and the table, never the value); the others still work."""
     pasted = fake("pasted-token")
     config_file.write_text(f'[stores.shared]\nprefix = "nbsecrets/shared"\ntoken = "{pasted}"\n')
     result = nbs("stores")
-    assert result.code == 1
-    line = error_line(result)
-    assert "config.toml [stores.shared] holds 'token'" in line and "never holds a token" in line
+    assert result.code == 0, result.err
+    rows = {line.split()[0]: line for line in result.out.splitlines()[1:]}
+    assert set(rows) == {"local", "team", "shared"}
+    assert " yes " in rows["local"] and " yes " in rows["team"]
+    assert " no " in rows["shared"]
+    assert "config.toml [stores.shared] holds 'token'" in rows["shared"] and "never holds a token" in rows["shared"]
     assert_clean(result, pasted)
+    refused = nbs("--store", "shared", "list")
+    assert refused.code == 1 and "never holds a token" in error_line(refused)
+    assert_clean(refused, pasted)
     assert nbs("list").code == 0  # the local vault does not depend on the file
+    assert nbs("--store", "team", "list").code == 0  # nor does the team store the environment names
 
 
 # -- the magics, in-process -----------------------------------------------------------------
@@ -478,18 +473,6 @@ def kernel_run(bao: BaoServer, tmp_path_factory: pytest.TempPathFactory) -> tupl
     path = folder / "executed.ipynb"
     nbformat.write(notebook, path)
     return notebook, path.read_text(encoding="utf-8")
-
-
-def outputs_text(cell: nbformat.NotebookNode) -> str:
-    parts = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            parts.append(output.text)
-        elif output.output_type == "error":
-            parts.append(f"{output.ename}: {output.evalue}")
-        else:
-            parts.append(output.get("data", {}).get("text/plain", ""))
-    return "".join(parts)
 
 
 def test_kernel_cells_ran_without_errors(kernel_run) -> None:

@@ -114,6 +114,7 @@ def test_a_secret_nbsecrets_wrote_is_plain_kv_data_for_bao(team, team_prefix, ba
     custom = seen["metadata"]["custom_metadata"]
     version = seen["metadata"]["version"]
     assert custom == {
+        f"nbsecrets.v{version}.created": seen["metadata"]["created_time"],
         f"nbsecrets.v{version}.keys.0": "PGPASSWORD,PGHOST",
         f"nbsecrets.v{version}.settings.0": "PGHOST",
     }
@@ -364,6 +365,18 @@ def _in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[BaseE
     return thread, errors
 
 
+def _cross(writer_a: Any, writer_b: Any, held: threading.Event, release: threading.Event) -> None:
+    """A updates API_KEY and is held before describing its version; meanwhile B updates OTHER."""
+    thread, errors = _in_thread(lambda: writer_a.update("flags", {"API_KEY": fake("api-a")}))
+    try:
+        assert held.wait(timeout=30), "writer A never reached its metadata write"
+        writer_b.update("flags", {"OTHER": fake("other-b")})
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+
+
 def test_an_update_waits_for_the_description_of_a_version_being_written(team_prefix, bao, monkeypatch):
     """Each nbsecrets write is two requests: the data (with cas), then its description. An update
     that reads a version whose description has not arrived yet (a remote server's round trip, a
@@ -387,14 +400,7 @@ def test_an_update_waits_for_the_description_of_a_version_being_written(team_pre
         return real_call(operation, *args, **kwargs)
 
     monkeypatch.setattr(writer_b.server, "call", counting_call)
-    thread, errors = _in_thread(lambda: writer_a.update("flags", {"API_KEY": fake("api-a")}))
-    try:
-        assert held.wait(timeout=30), "writer A never reached its metadata write"
-        writer_b.update("flags", {"OTHER": fake("other-b")})
-    finally:
-        release.set()
-        thread.join(timeout=30)
-    assert not errors, errors
+    _cross(writer_a, writer_b, held, release)
 
     final = fresh_team().read("flags")
     assert set(final.env) == {"API_KEY", "HOST", "OTHER"}
@@ -414,14 +420,7 @@ def test_a_description_that_comes_too_late_masks_more_and_erases_nothing(team_pr
     writer_a.create("flags", {"API_KEY": fake("api"), "HOST": host}, settings=["HOST"])
     writer_b = fresh_team()
     held, release = _hold_metadata(writer_a, monkeypatch)
-    thread, errors = _in_thread(lambda: writer_a.update("flags", {"API_KEY": fake("api-a")}))
-    try:
-        assert held.wait(timeout=30), "writer A never reached its metadata write"
-        writer_b.update("flags", {"OTHER": fake("other-b")})
-    finally:
-        release.set()
-        thread.join(timeout=30)
-    assert not errors, errors
+    _cross(writer_a, writer_b, held, release)
 
     metadata = kv_metadata(bao, f"{team_prefix}/flags")
     assert metadata["current_version"] == 3

@@ -37,7 +37,7 @@ def test_an_address_configures_the_team_store_with_the_defaults(monkeypatch: pyt
     assert team.kind == "openbao"
     assert team.options == {
         "addr": ADDRESS, "mount": "secret", "prefix": "nbsecrets", "namespace": None,
-        "cacert": None, "skip_verify": False, "token_file": None,
+        "cacert": None, "skip_verify": False, "token_file": None, "environment_token": True,
     }
 
 
@@ -104,6 +104,21 @@ def test_a_config_file_table_named_team_replaces_the_environments(config_file: P
     assert (team.options["addr"], team.options["prefix"]) == (ADDRESS, "nbsecrets/users/alice")
 
 
+def test_only_the_environments_server_is_given_the_environments_token(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config file is copied and shared: one naming another server must not collect the user's token."""
+    monkeypatch.setenv("BAO_ADDR", ADDRESS + "/")
+    config_file.write_text(
+        '[stores.shared]\nprefix = "nbsecrets/shared"\n\n'
+        '[stores.elsewhere]\naddr = "https://vault.test.invalid:8200"\n\n'
+        '[stores.same]\naddr = "http://127.0.0.1:8200"\n'
+    )
+    stores = configured_stores()
+    assert stores["team"].options["environment_token"] is True
+    assert stores["shared"].options["environment_token"] is True
+    assert stores["same"].options["environment_token"] is True
+    assert stores["elsewhere"].options["environment_token"] is False
+
+
 def test_a_file_store_without_any_address_is_configured_but_says_so_when_opened(config_file: Path) -> None:
     config_file.write_text('[stores.shared]\nprefix = "nbsecrets/shared"\n')
     assert configured_stores()["shared"].options["addr"] is None
@@ -121,20 +136,46 @@ def test_a_file_store_without_any_address_is_configured_but_says_so_when_opened(
         ('[stores.team]\npassword = "sk-test-token-in-file"\n', "never holds a token"),
         ('[stores.team]\nadress = "http://x:1"\n', "unknown option 'adress'"),
         ('[stores.team]\nkind = "consul"\n', "kind must be 'openbao' or 'vault'"),
-        ('[stores.local]\nprefix = "x"\n', "'local' is the vault on this machine"),
-        ('[stores."bad name"]\nprefix = "x"\n', "is not a store name"),
         ('[stores.team]\nskip_verify = "yes"\n', "skip_verify must be true or false"),
         ('[stores.team]\nmount = 3\n', "mount must be a string"),
         ("[stores]\nteam = 3\n", "must be a table"),
+    ],
+)
+def test_a_mistake_in_one_table_is_an_error_for_that_store_only(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch, text: str, complaint: str
+) -> None:
+    """The store named says what is wrong, without the text written there; the other stores are untouched."""
+    monkeypatch.setenv("BAO_ADDR", ADDRESS)
+    config_file.write_text(text + '\n[stores.shared]\nprefix = "nbsecrets/shared"\n')
+    stores = configured_stores()
+    assert stores["shared"].options["prefix"] == "nbsecrets/shared"
+    with pytest.raises(ConfigError) as raised:
+        get_store("team")
+    message = str(raised.value)
+    assert complaint in message
+    assert "config.toml" in message and "[stores.team]" in message
+    assert "sk-test-token-in-file" not in message
+
+
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ('[stores.local]\nprefix = "x"\n', "'local' is the vault on this machine"),
+        ('[stores."bad name"]\nprefix = "x"\n', "is not a store name"),
         ('[other]\nx = 1\n', "unknown table 'other'"),
         ('[stores.team\nprefix = "sk-test-token-in-file"\n', "is not valid TOML"),
         ('[stores.team]\nprefix = "sk-test-token-in-file\n', "is not valid TOML"),
     ],
 )
-def test_config_mistakes_are_named_without_showing_what_was_written(config_file: Path, text: str, complaint: str) -> None:
+def test_a_file_that_cannot_be_read_as_a_whole_is_an_error_for_every_store_but_local(
+    config_file: Path, text: str, complaint: str
+) -> None:
     config_file.write_text(text)
     with pytest.raises(ConfigError) as raised:
         configured_stores()
+    with pytest.raises(ConfigError):
+        get_store("team")
+    assert get_store(LOCAL).name == LOCAL
     message = str(raised.value)
     assert complaint in message
     assert "config.toml" in message  # the file is named, so the user knows where to look
