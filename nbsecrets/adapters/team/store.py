@@ -38,7 +38,7 @@ from ...core.rules import KEY_PATTERN, check_name, check_settings, key_problem
 from ...core.store.base import SecretInfo, StoredSecret, checked_new_env, checked_update, register_secrets
 from ...core.suggestions import close_matches
 from . import metadata
-from .connection import CheckAndSetMismatch, Server
+from .connection import CheckAndSetMismatch, MethodNotAllowed, Server
 
 if TYPE_CHECKING:
     from ...core.store.kinds import StoreConfig
@@ -77,8 +77,6 @@ class TeamStore:
         self.server = Server(name, addr, **connection)
         self.addr = self.server.addr
         self._mount_checked = False
-        self._executor: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: "StoreConfig") -> "TeamStore":
@@ -102,14 +100,8 @@ class TeamStore:
         if len(names) <= 1:
             listed = [self._listed(name) for name in names]
         else:  # one request per secret: LIST_THREADS at a time, each thread keeping a client of its own
-            listed = list(self._pool().map(self._listed, names))
+            listed = list(_pool().map(self._listed, names))
         return sorted(info for info in listed if info is not None)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(LIST_THREADS, thread_name_prefix=f"nbsecrets-{self.name}")
-            return self._executor
 
     def _listed(self, name: str) -> SecretInfo | None:
         try:
@@ -118,10 +110,11 @@ class TeamStore:
             return None
         return self._info(name, record) if record is not None and _alive(record) else None
 
-    def info(self, name: str) -> SecretInfo:
-        """Keys, settings and times of one secret, with its KV version."""
+    def info(self, name: str, *, deleted: bool = False) -> SecretInfo:
+        """Keys, settings and times of one secret, with its KV version; with `deleted`, also of one whose
+        current version was deleted with its versions kept, or expired (what a delete for good may remove)."""
         record = self._metadata(self._checked_name(name))
-        if record is None or not _alive(record):
+        if record is None or not (deleted or _alive(record)):
             raise self._not_found(name)
         return self._info(name, record)
 
@@ -167,10 +160,10 @@ class TeamStore:
             record = self._metadata(name)
             if record is not None and _alive(record) and not overwrite:
                 raise AlreadyExistsError(name)
-            current = record.get("custom_metadata") if record else None
-            metadata.check_room(env, marked, current)
+            cas = _version_number(record) if record else 0
+            metadata.check_room(env, marked, _custom(record), cas + 1)
             try:
-                self._write(name, env, marked, cas=record["current_version"] if record else 0)
+                self._write(name, env, marked, cas=cas)
             except CheckAndSetMismatch:
                 continue
             break
@@ -200,7 +193,7 @@ class TeamStore:
                 raise self._not_found(name)
             merged, marked = request.merged(name, current.env, current.described.settings)
             flagged = [key for key in merged if key in marked]
-            metadata.check_room(merged, flagged, current.custom)
+            metadata.check_room(merged, flagged, current.custom, current.version + 1)
             try:
                 self._write(name, merged, flagged, cas=current.version)
             except CheckAndSetMismatch:
@@ -271,7 +264,7 @@ class TeamStore:
                 f"The team store {self.name!r}: {self.addr} has no mount {self.mount!r} this token can use "
                 "(it is not there, or the token's policies grant nothing under it)."
             ) from None
-        if not isinstance(answer, dict) or not isinstance(answer.get("data"), dict):
+        if answer is None or not isinstance(answer.get("data"), dict):
             raise StoreUnavailableError(
                 f"The team store {self.name!r}: {self.addr} does not answer as an OpenBao or Vault server would."
             )
@@ -299,8 +292,8 @@ class TeamStore:
         answer = self.server.call(
             "list", self._logical("metadata", folder), kv.list_secrets, folder, mount_point=self.mount, missing_ok=True
         )
-        names = ((answer or {}).get("data") or {}).get("keys") or []  # nothing under the prefix is a 404: None
-        return [name for name in names if not name.endswith("/") and _nameable(name)]
+        names = _field(answer, "keys", list, self) if answer is not None else []  # nothing under the prefix: a 404
+        return [name for name in names if isinstance(name, str) and not name.endswith("/") and _nameable(name)]
 
     def _metadata(self, name: str) -> dict[str, Any] | None:
         self._ensure_mount()
@@ -314,7 +307,7 @@ class TeamStore:
             mount_point=self.mount,
             missing_ok=True,
         )
-        return None if answer is None else answer["data"]
+        return None if answer is None else _data(answer, self)
 
     def _current(self, name: str, *, wait_for_metadata: bool = False) -> "_Current | None":
         """The current version's variables and description; None when there is none (or it was deleted).
@@ -339,19 +332,27 @@ class TeamStore:
             )
             if answer is None:
                 return None
-            data = answer.get("data") or {}
-            about = data.get("metadata") or {}
-            env = metadata.from_data(data.get("data") or {})
-            version, created = int(about.get("version") or 0), about.get("created_time")
-            custom = about.get("custom_metadata") or {}
+            data = _data(answer, self)
+            about = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+            env = metadata.from_data(_field(data, "data", dict, self))
+            version, created = _version_number(about, "version"), about.get("created_time")
+            custom = _custom(about)
             described = metadata.decode(custom, version, created, env)
-            young = metadata.timestamp(created) > datetime.now(timezone.utc) - YOUNG
-            if described is not None or not young or time.monotonic() >= deadline:
+            if described is not None or time.monotonic() >= deadline or not self._young(created):
                 break
             _pause(attempt)
         if described is None:  # not described by nbsecrets: every key is a secret
             described = metadata.Described(tuple(env), ())
         return _Current({key: env[key] for key in described.keys}, described, version, custom)
+
+    def _young(self, created: object) -> bool:
+        """Whether a version was made so recently that its writer may still be describing it, by the
+        server's clock (the one that stamped it)."""
+        server_time = self.server.health().get("server_time_utc")
+        if not isinstance(server_time, int):
+            return True  # cannot tell: wait, which costs time and never a setting
+        now = datetime.fromtimestamp(server_time, timezone.utc)
+        return metadata.timestamp(created) > now - YOUNG
 
     def _may_write(self, name: str) -> None:
         """Before writing data: this token may write the data and its description (else a write would be
@@ -361,7 +362,7 @@ class TeamStore:
         if allowed is None:
             return
         source = self.server.token().source
-        for path, needed, what in ((data, {"create", "update"}, "write"), (described, {"patch", "update"}, "write the metadata of")):
+        for path, needed, what in ((data, {"create", "update"}, "write"), (described, {"patch"}, "write the metadata of")):
             if not (needed | {"root"}) & allowed[path]:
                 why = (
                     ", where nbsecrets keeps the order of the keys and which are settings; ask for 'patch' on it"
@@ -380,28 +381,41 @@ class TeamStore:
         answer = self.server.call(
             "write", self._logical("data", path), kv.create_or_update_secret, path, secret=metadata.to_data(env), cas=cas, mount_point=self.mount
         )
-        written = answer["data"]
+        written = answer.get("data") if isinstance(answer, dict) else None
+        written = written if isinstance(written, dict) else {}
+        version = _version_number(written, "version")
         try:
-            self._describe(path, written["version"], written.get("created_time"), list(env), list(settings), written.get("custom_metadata"))
+            if not version:
+                raise StoreUnavailableError(f"{self.addr} did not say which version it wrote.")
+            self._describe(name, version, written.get("created_time"), list(env), list(settings), _custom(written))
         except NbSecretsError as exc:
             raise StoreUnavailableError(
-                f"Secret {name!r} was written to the team store {self.name!r} as version {written['version']}, "
+                f"Secret {name!r} was written to the team store {self.name!r} as version {version or '?'}, "
                 "but the description of its keys could not be saved, so every key is masked until its next "
                 f"write. {exc}"
             ) from None
 
-    def _describe(self, path: str, version: int, created: str | None, keys: list[str], settings: list[str], current: Any) -> None:
-        """Add the description of `version` to the metadata with a merge patch (other entries untouched);
-        a server that refuses PATCH gets the whole map replaced instead."""
+    def _describe(self, name: str, version: int, created: Any, keys: list[str], settings: list[str], current: dict[str, str]) -> None:
+        """Add the description of `version` to the metadata with a merge patch (other entries untouched).
+
+        A server without PATCH gets the whole map replaced, from a fresh read
+        and only while `version` is still the current one: a newer writer's
+        description must not be erased.
+        """
+        path = self._path(name)
         url, logical = f"/v1/{self.mount}/metadata/{path}", self._logical("metadata", path)
+        created = created if isinstance(created, str) else None
         change = metadata.patch(version, created, keys, settings, current)
         try:
             self.server.plain(
                 "patch", url, operation="patch the metadata of", path=logical,
                 headers={"Content-Type": "application/merge-patch+json"}, json={"custom_metadata": change},
             )
-        except (AccessDeniedError, StoreUnavailableError):
-            whole = metadata.replacement(version, created, keys, settings, current)
+        except MethodNotAllowed:
+            record = self._metadata(name)
+            if record is None or _version_number(record) != version:
+                return  # deleted, or overtaken: the newer version is described by its own writer
+            whole = metadata.replacement(version, created, keys, settings, _custom(record))
             self.server.plain("post", url, operation="write the metadata of", path=logical, json={"custom_metadata": whole})
 
     def _attempts(self, name: str) -> Iterator[int]:
@@ -415,9 +429,9 @@ class TeamStore:
         )
 
     def _info(self, name: str, record: Mapping[str, Any]) -> SecretInfo:
-        version = int(record.get("current_version") or 0)
-        created = ((record.get("versions") or {}).get(str(version)) or {}).get("created_time")
-        described = metadata.decode(record.get("custom_metadata"), version, created, None)
+        version = _version_number(record)
+        created = _version_entry(record).get("created_time")
+        described = metadata.decode(_custom(record), version, created, None)
         if described is None:
             described = self._described_from_data(name)
         return SecretInfo(
@@ -481,13 +495,45 @@ class _Current(NamedTuple):
     custom: dict[str, str]
 
 
+def _data(answer: Mapping[str, Any], store: TeamStore) -> dict[str, Any]:
+    return _field(answer, "data", dict, store)
+
+
+def _field(answer: Mapping[str, Any], key: str, kind: type, store: TeamStore) -> Any:
+    """`answer["data"][key]` (or `answer["data"]` itself), which must be a `kind`: else the server is not
+    answering as OpenBao or Vault would, and the user is told so rather than shown a KeyError."""
+    data = answer.get("data")
+    found = data if key == "data" else (data.get(key) if isinstance(data, dict) else None)
+    if not isinstance(found, kind):
+        raise StoreUnavailableError(
+            f"The team store {store.name!r}: {store.addr} does not answer as an OpenBao or Vault server would."
+        )
+    return found
+
+
+def _custom(record: Mapping[str, Any] | None) -> dict[str, str]:
+    custom = (record or {}).get("custom_metadata")
+    return {str(key): value for key, value in custom.items() if isinstance(value, str)} if isinstance(custom, dict) else {}
+
+
+def _version_number(record: Mapping[str, Any], key: str = "current_version") -> int:
+    number = record.get(key)
+    return number if isinstance(number, int) and not isinstance(number, bool) and number >= 0 else 0
+
+
+def _version_entry(record: Mapping[str, Any]) -> dict[str, Any]:
+    versions = record.get("versions")
+    entry = versions.get(str(_version_number(record))) if isinstance(versions, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def _alive(record: Mapping[str, Any]) -> bool:
     """The current version exists and was neither deleted (kept) nor destroyed.
 
     A deletion time in the future is `delete_version_after` at work: the
     version is there until then.
     """
-    version = (record.get("versions") or {}).get(str(record.get("current_version")))
+    version = _version_entry(record)
     if not version or version.get("destroyed"):
         return False
     deletion = version.get("deletion_time")
@@ -513,6 +559,19 @@ def _checked_path(text: Any, what: str, store: str, *, allow_empty: bool) -> str
             "separated by '/'."
         )
     return path
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for every team store of the process (its threads keep a client per store and thread)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(LIST_THREADS, thread_name_prefix="nbsecrets-team")
+        return _executor
 
 
 def _pause(attempt: int) -> None:

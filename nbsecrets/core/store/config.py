@@ -11,6 +11,7 @@ that gets copied, shared and committed.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -32,6 +33,9 @@ NAMESPACE_VARIABLES = ("BAO_NAMESPACE", "VAULT_NAMESPACE")
 CACERT_VARIABLES = ("BAO_CACERT", "VAULT_CACERT")
 SKIP_VERIFY_VARIABLES = ("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY")
 TOKEN_VARIABLES = ("NBSECRETS_TEAM_TOKEN", "BAO_TOKEN", "VAULT_TOKEN")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._+/=-]{1,4096}")
+"""What a token may look like: OpenBao's and Vault's are letters, digits and a few marks, on one line.
+Anything else (a line with spaces, a file of many lines) is not sent as one."""
 TOKEN_FILE_VARIABLE = "NBSECRETS_TEAM_TOKEN_FILE"
 DEFAULT_TOKEN_FILE = "~/.vault-token"
 DEFAULT_MOUNT = "secret"
@@ -87,8 +91,9 @@ def file_stores(path: Path | None = None) -> dict[str, dict[str, Any] | ConfigEr
     """The `[stores.NAME]` tables of the config file, each checked: kind plus options, or what is wrong
     with that table (a mistake in one table is an error for that store only); {} without a file.
 
-    ConfigError for a file that cannot be read as a whole (unreadable, not TOML, a name that cannot
-    name a store, a table for the local vault)."""
+    A table that cannot be a store (a name that cannot name one, `local`) is
+    there too, as its problem. ConfigError for a file that cannot be read as a
+    whole (unreadable, not TOML, other top-level tables)."""
     path = config_path() if path is None else path
     try:
         raw = path.read_bytes()
@@ -106,12 +111,14 @@ def file_stores(path: Path | None = None) -> dict[str, dict[str, Any] | ConfigEr
         raise ConfigError(f"{where}: 'stores' must be tables, written [stores.NAME].")
     checked: dict[str, dict[str, Any] | ConfigError] = {}
     for name, table in stores.items():
-        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-            raise ConfigError(f"{where}: {name!r} is not a store name (letters, digits, '.', '_', '-'; up to 64).")
+        if not NAME_PATTERN.fullmatch(name):
+            checked[name] = ConfigError(f"{where}: {name!r} is not a store name (letters, digits, '.', '_', '-'; up to 64).")
+            continue
         if name == "local":
-            raise ConfigError(f"{where} [stores.local]: 'local' is the vault on this machine and cannot be configured here.")
+            checked[name] = ConfigError(f"{where} [stores.local]: 'local' is the vault on this machine and cannot be configured here.")
+            continue
         try:
-            checked[name] = _checked_store(f"{where} [stores.{name}]", table)
+            checked[name] = _checked_store(f"{where} [stores.{name}]", table, path.parent)
         except ConfigError as problem:
             checked[name] = problem
     return checked
@@ -131,7 +138,7 @@ def _parse_toml(raw: bytes, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where} is not valid TOML: {exc}.") from None
 
 
-def _checked_store(label: str, table: Any) -> dict[str, Any]:
+def _checked_store(label: str, table: Any, folder: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{label} must be a table of options.")
     tokenish = [key for key in table if any(word in str(key).lower() for word in _TOKENISH) and key != "token_file"]
@@ -155,6 +162,8 @@ def _checked_store(label: str, table: Any) -> dict[str, Any]:
         if not isinstance(value, wanted):
             raise ConfigError(f"{label}: {key} must be {'true or false' if wanted is bool else 'a string'}.")
         options[key] = value
+    if "token_file" in options:  # a relative path is the config file's neighbour, wherever the notebook runs
+        options["token_file"] = str(folder / Path(options["token_file"]).expanduser())
     return {"kind": kind, **options}
 
 
@@ -163,19 +172,29 @@ def team_options(overrides: Mapping[str, Any] = {}) -> dict[str, Any]:
 
     `environment_token` says whether the tokens of the environment (and `bao
     login`'s token file) are for this store: only when it talks to the server
-    the environment names. A config file naming another server must never be
-    handed the user's token; that store's token comes from its `token_file`.
+    the environment names, and trusts it as the environment does (a table may
+    not turn verification off, or name another CA, and still get the token).
+    A config file naming another server must never be handed the user's
+    token; that store's token comes from its `token_file`.
     """
     defaults = team_defaults()
     options = {**defaults, **{key: value for key, value in overrides.items() if key != "kind"}}
     options["mount"] = str(options["mount"]).strip("/")
     options["prefix"] = str(options["prefix"]).strip("/")
-    options["environment_token"] = bool(defaults["addr"]) and _same_server(options["addr"], defaults["addr"])
+    if isinstance(options["addr"], str):
+        options["addr"] = options["addr"].strip().rstrip("/")
+    options["environment_token"] = (
+        bool(defaults["addr"])
+        and options["addr"] == str(defaults["addr"]).strip().rstrip("/")
+        and (options["cacert"], options["skip_verify"]) == (defaults["cacert"], defaults["skip_verify"])
+    )
     return options
 
 
-def _same_server(one: Any, other: Any) -> bool:
-    return isinstance(one, str) and isinstance(other, str) and one.strip().rstrip("/") == other.strip().rstrip("/")
+def environment_token_files() -> set[Path]:
+    """The token files that hold the environment's token (a store on another server may not name them)."""
+    named = os.environ.get(TOKEN_FILE_VARIABLE, "").strip()
+    return {Path(DEFAULT_TOKEN_FILE).expanduser().resolve(), *([Path(named).expanduser().resolve()] if named else [])}
 
 
 class Token:

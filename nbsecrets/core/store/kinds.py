@@ -15,7 +15,7 @@ import threading
 from typing import Any, Mapping, NamedTuple
 
 from ..errors import ConfigError, InvalidSecretError, NbSecretsError, SecretNotFoundError
-from ..rules import check_name
+from ..rules import NAME_PATTERN, check_name
 from ..suggestions import close_matches
 from .base import LOCAL, SecretStore
 from ..display import shown_path
@@ -60,11 +60,27 @@ def configured_stores() -> dict[str, StoreConfig]:
     if first_set(ADDR_VARIABLES):
         stores[TEAM] = StoreConfig(TEAM, TEAM_KIND, team_options())
     for name, table in sorted(file_stores().items()):
+        if name == LOCAL or not NAME_PATTERN.fullmatch(name) or name in stores:
+            continue  # never a store: `report_stores` shows why (the environment's team store wins)
         if isinstance(table, ConfigError):  # named, so using it says what is wrong with it
             stores[name] = StoreConfig(name, MISCONFIGURED, {"problem": str(table)})
         else:
             stores[name] = StoreConfig(name, table["kind"], team_options(table))
     return stores
+
+
+def unused_tables() -> list[str]:
+    """What is wrong with each config.toml table that is no store (for `nbsecrets stores`)."""
+    problems = []
+    for name, table in sorted(file_stores().items()):
+        if isinstance(table, ConfigError) and (name == LOCAL or not NAME_PATTERN.fullmatch(name)):
+            problems.append(str(table))
+        elif name == TEAM and first_set(ADDR_VARIABLES):
+            problems.append(
+                f"{shown_path(config_path())} [stores.team] is not used: the team store is the one "
+                f"{first_set(ADDR_VARIABLES)[0]} names. Give this table another name."  # type: ignore[index]
+            )
+    return problems
 
 
 def _local_config() -> StoreConfig:
@@ -126,9 +142,10 @@ def report_stores() -> list[StoreReport]:
     reports = []
     try:
         configs = configured_stores()
+        problems = unused_tables()
     except ConfigError as problem:  # the file as a whole: the local vault is still there
-        configs = {LOCAL: _local_config()}
-        reports.append(StoreReport("config.toml", "-", shown_path(config_path()), False, str(problem)))
+        configs, problems = {LOCAL: _local_config()}, [str(problem)]
+    reports.extend(StoreReport("config.toml", "-", shown_path(config_path()), False, problem) for problem in problems)
     for config in configs.values():
         where = str(config.options.get("home") or config.options.get("addr") or "no address")
         try:

@@ -80,25 +80,25 @@ def test_long_key_lists_are_split_within_the_servers_value_limit() -> None:
     assert all(len(value.encode()) <= metadata.VALUE_LIMIT for value in described.values())
     assert sum(".keys." in name for name in described) > 1
     assert metadata.decode(described, 1, T1, None) == metadata.Described(tuple(keys), tuple(keys[::2]))
-    metadata.check_room(keys, keys[::2], {"owner": "data-team"})
+    metadata.check_room(keys, keys[::2], {"owner": "data-team"}, 2)
 
 
 def test_more_keys_than_the_servers_entries_hold_are_refused_before_writing() -> None:
     keys = [f"K{index:05d}_{'Y' * 100}" for index in range(400)]
     with pytest.raises(InvalidSecretError, match="Too many keys.*nothing was written"):
-        metadata.check_room(keys, (), None)
+        metadata.check_room(keys, (), None, 1)
 
 
 def test_other_tools_entries_count_against_the_room() -> None:
     keys = [f"K{index:03d}_{'Z' * 100}" for index in range(100)]  # about 25 entries
-    metadata.check_room(keys, (), {f"tool.{n}": "x" for n in range(30)})
+    metadata.check_room(keys, (), {f"tool.{n}": "x" for n in range(30)}, 1)
     with pytest.raises(InvalidSecretError, match="the 45 other tools keep"):
-        metadata.check_room(keys, (), {f"tool.{n}": "x" for n in range(45)})
+        metadata.check_room(keys, (), {f"tool.{n}": "x" for n in range(45)}, 1)
 
 
 def test_a_key_longer_than_a_metadata_value_is_refused_before_writing() -> None:
     with pytest.raises(InvalidSecretError, match="more than 512 bytes"):
-        metadata.check_room(["K" * 600], (), None)
+        metadata.check_room(["K" * 600], (), None, 1)
 
 
 @pytest.mark.parametrize(

@@ -652,3 +652,15 @@ def test_panel_with_a_refused_team_token_shows_one_error_line_and_still_lists_lo
     panel.refresh_button.click()
     assert ("row", "team:shared", "NBS_PANEL_PW") in panel_listing(panel)
     assert panel_message(panel) == ""
+
+
+def test_a_secret_deleted_with_its_versions_kept_is_deleted_for_good_from_the_command_line(nbs, team: TeamStore, bao: BaoServer, team_prefix: str) -> None:
+    """`delete --keep-versions` then `delete`: the second removes what the first kept (a soft-deleted
+    secret's old values must not be beyond the user's reach); a third finds nothing."""
+    team.create("soft", {"NBS_SOFT_PW": fake("soft")})
+    assert nbs("delete", "team:soft", "--keep-versions", "-y").code == 0
+    result = nbs("delete", "team:soft", "-y")
+    assert result.code == 0, result.err
+    assert "Deleted secret 'team:soft'." in result.out
+    again = nbs("delete", "team:soft", "-y", "--allow-missing")
+    assert again.code == 0 and "nothing deleted" in again.out

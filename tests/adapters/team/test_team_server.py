@@ -32,6 +32,7 @@ from typing import Any
 import pytest
 from bao_server import BaoServer, free_port
 from process_state import forget_process_state
+from team_races import hold_description, in_thread
 
 import nbsecrets
 from nbsecrets.core.errors import (
@@ -337,37 +338,9 @@ def test_two_processes_updating_one_secret_lose_nothing(team, team_prefix, bao, 
     assert conflicts > 0, "the workers never collided: this run did not exercise check-and-set"
 
 
-def _hold_metadata(writer: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
-    """Hold `writer`'s metadata request (its second, after the data) until `release` is set."""
-    held, release = threading.Event(), threading.Event()
-    real_describe = writer._describe
-
-    def slow_describe(*args: Any, **kwargs: Any) -> Any:
-        held.set()
-        release.wait(timeout=30)
-        return real_describe(*args, **kwargs)
-
-    monkeypatch.setattr(writer, "_describe", slow_describe)
-    return held, release
-
-
-def _in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            call()
-        except BaseException as error:  # noqa: BLE001 - reported in the test's thread
-            errors.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, errors
-
-
 def _cross(writer_a: Any, writer_b: Any, held: threading.Event, release: threading.Event) -> None:
     """A updates API_KEY and is held before describing its version; meanwhile B updates OTHER."""
-    thread, errors = _in_thread(lambda: writer_a.update("flags", {"API_KEY": fake("api-a")}))
+    thread, errors = in_thread(lambda: writer_a.update("flags", {"API_KEY": fake("api-a")}))
     try:
         assert held.wait(timeout=30), "writer A never reached its metadata write"
         writer_b.update("flags", {"OTHER": fake("other-b")})
@@ -389,7 +362,7 @@ def test_an_update_waits_for_the_description_of_a_version_being_written(team_pre
     writer_a.create("flags", {"API_KEY": fake("api"), "HOST": host}, settings=["HOST"])
     writer_b = fresh_team()
     assert writer_b is not writer_a and writer_b.server is not writer_a.server
-    held, release = _hold_metadata(writer_a, monkeypatch)
+    held, release = hold_description(writer_a, monkeypatch)
     real_call, reads = writer_b.server.call, []
 
     def counting_call(operation: str, *args: Any, **kwargs: Any) -> Any:
@@ -419,7 +392,7 @@ def test_a_description_that_comes_too_late_masks_more_and_erases_nothing(team_pr
     writer_a = fresh_team()
     writer_a.create("flags", {"API_KEY": fake("api"), "HOST": host}, settings=["HOST"])
     writer_b = fresh_team()
-    held, release = _hold_metadata(writer_a, monkeypatch)
+    held, release = hold_description(writer_a, monkeypatch)
     _cross(writer_a, writer_b, held, release)
 
     metadata = kv_metadata(bao, f"{team_prefix}/flags")

@@ -14,6 +14,7 @@ import pytest
 from nbsecrets.core.errors import ConfigError, SecretNotFoundError
 from nbsecrets.core.store import LOCAL, configured_stores, get_store
 from nbsecrets.core.store.config import config_path, file_stores, team_defaults
+from nbsecrets.core.store.kinds import report_stores
 
 ADDRESS = "http://127.0.0.1:8200"
 
@@ -97,11 +98,11 @@ def test_config_file_stores_start_from_the_environment(config_file: Path, monkey
     )
 
 
-def test_a_config_file_table_named_team_replaces_the_environments(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BAO_ADDR", ADDRESS)
-    config_file.write_text('[stores.team]\nprefix = "nbsecrets/users/alice"\n')
+def test_a_config_file_table_named_team_is_the_team_store_when_the_environment_names_none(config_file: Path) -> None:
+    config_file.write_text('[stores.team]\naddr = "http://127.0.0.1:8200"\nprefix = "nbsecrets/users/alice"\n')
     team = configured_stores()["team"]
     assert (team.options["addr"], team.options["prefix"]) == (ADDRESS, "nbsecrets/users/alice")
+    assert team.options["environment_token"] is False  # no server named by the environment: no token from it
 
 
 def test_only_the_environments_server_is_given_the_environments_token(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,15 +131,15 @@ def test_a_file_store_without_any_address_is_configured_but_says_so_when_opened(
 @pytest.mark.parametrize(
     "text, complaint",
     [
-        ('[stores.team]\ntoken = "s.sk-test-token-in-file"\n', "never holds a token"),
-        ('[stores.team]\nvault_token = "s.sk-test-token-in-file"\n', "never holds a token"),
-        ('[stores.team]\nsecret_id = "sk-test-token-in-file"\n', "never holds a token"),
-        ('[stores.team]\npassword = "sk-test-token-in-file"\n', "never holds a token"),
-        ('[stores.team]\nadress = "http://x:1"\n', "unknown option 'adress'"),
-        ('[stores.team]\nkind = "consul"\n', "kind must be 'openbao' or 'vault'"),
-        ('[stores.team]\nskip_verify = "yes"\n', "skip_verify must be true or false"),
-        ('[stores.team]\nmount = 3\n', "mount must be a string"),
-        ("[stores]\nteam = 3\n", "must be a table"),
+        ('[stores.other]\ntoken = "s.sk-test-token-in-file"\n', "never holds a token"),
+        ('[stores.other]\nvault_token = "s.sk-test-token-in-file"\n', "never holds a token"),
+        ('[stores.other]\nsecret_id = "sk-test-token-in-file"\n', "never holds a token"),
+        ('[stores.other]\npassword = "sk-test-token-in-file"\n', "never holds a token"),
+        ('[stores.other]\nadress = "http://x:1"\n', "unknown option 'adress'"),
+        ('[stores.other]\nkind = "consul"\n', "kind must be 'openbao' or 'vault'"),
+        ('[stores.other]\nskip_verify = "yes"\n', "skip_verify must be true or false"),
+        ('[stores.other]\nmount = 3\n', "mount must be a string"),
+        ("[stores]\nother = 3\n", "must be a table"),
     ],
 )
 def test_a_mistake_in_one_table_is_an_error_for_that_store_only(
@@ -150,26 +151,26 @@ def test_a_mistake_in_one_table_is_an_error_for_that_store_only(
     stores = configured_stores()
     assert stores["shared"].options["prefix"] == "nbsecrets/shared"
     with pytest.raises(ConfigError) as raised:
-        get_store("team")
+        get_store("other")
     message = str(raised.value)
     assert complaint in message
-    assert "config.toml" in message and "[stores.team]" in message
+    assert "config.toml" in message and "[stores.other]" in message
     assert "sk-test-token-in-file" not in message
+    assert stores["team"].kind == "openbao"  # the environment's store does not depend on the file
 
 
 @pytest.mark.parametrize(
     "text, complaint",
     [
-        ('[stores.local]\nprefix = "x"\n', "'local' is the vault on this machine"),
-        ('[stores."bad name"]\nprefix = "x"\n', "is not a store name"),
         ('[other]\nx = 1\n', "unknown table 'other'"),
         ('[stores.team\nprefix = "sk-test-token-in-file"\n', "is not valid TOML"),
-        ('[stores.team]\nprefix = "sk-test-token-in-file\n', "is not valid TOML"),
+        ('[stores.other]\nprefix = "sk-test-token-in-file\n', "is not valid TOML"),
     ],
 )
 def test_a_file_that_cannot_be_read_as_a_whole_is_an_error_for_every_store_but_local(
     config_file: Path, text: str, complaint: str
 ) -> None:
+    pytest.importorskip("hvac")
     config_file.write_text(text)
     with pytest.raises(ConfigError) as raised:
         configured_stores()
@@ -180,6 +181,31 @@ def test_a_file_that_cannot_be_read_as_a_whole_is_an_error_for_every_store_but_l
     assert complaint in message
     assert "config.toml" in message  # the file is named, so the user knows where to look
     assert "sk-test-token-in-file" not in message
+
+
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ('[stores.local]\nprefix = "x"\n', "'local' is the vault on this machine"),
+        ('[stores."bad name"]\nprefix = "x"\n', "is not a store name"),
+        ('[stores.team]\nprefix = "nbsecrets/users/alice"\n', "is not used: the team store is the one BAO_ADDR names"),
+    ],
+)
+def test_a_table_that_can_be_no_store_is_skipped_and_reported(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch, text: str, complaint: str
+) -> None:
+    """Such a table changes no store (the local vault, and the team store the environment names, above
+    all: a copied config must not point `team:` elsewhere); `nbsecrets stores` says why it is unused."""
+    pytest.importorskip("hvac")
+    monkeypatch.setenv("BAO_ADDR", ADDRESS)
+    config_file.write_text(text + '\n[stores.shared]\nprefix = "nbsecrets/shared"\n')
+    stores = configured_stores()
+    assert list(stores) == [LOCAL, "team", "shared"]
+    assert stores["team"].options["prefix"] == "nbsecrets" and stores[LOCAL].kind == "local"
+    reports = report_stores()
+    unused = [report for report in reports if report.name == "config.toml"]
+    assert len(unused) == 1 and complaint in unused[0].detail and not unused[0].answers
+    assert reports[0].name == LOCAL
 
 
 def test_a_config_file_that_is_not_text_is_named(config_file: Path) -> None:
