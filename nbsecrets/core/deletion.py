@@ -32,12 +32,10 @@ def delete_secret(
     whose current version is deleted already (kept, or expired) can still be
     deleted for good.
     """
-    versioned = getattr(store, "keeps_versions", False)
-    if keep_versions and not versioned:
+    if keep_versions and not store.keeps_versions:
         raise InvalidSecretError(f"The {store.name} store keeps no versions; --keep-versions is for a team store.")
     try:
-        # SecretNotFoundError, with the store's suggestions, when there is none
-        info = store.info(name, deleted=True) if versioned and not keep_versions else store.info(name)  # type: ignore[call-arg]
+        info = store.info(name, deleted=not keep_versions)  # SecretNotFoundError, with suggestions, if none
     except SecretNotFoundError:
         if allow_missing:
             return DeleteOutcome(name, "missing")

@@ -37,10 +37,6 @@ class CheckAndSetMismatch(Exception):
     """Another writer changed the secret between our read and our write: read again and retry."""
 
 
-class MethodNotAllowed(StoreUnavailableError):
-    """The server does not know this method on this path (an old Vault without PATCH)."""
-
-
 def _hvac() -> Any:
     try:
         import hvac
@@ -124,14 +120,22 @@ class Server:
         raise StoreUnavailableError(f"No token for the team store {self.store!r} at {self.addr}: {where}.")
 
     def call(
-        self, operation: str, path: str, request: Callable[..., Any], *args: Any, missing_ok: bool = False, **kwargs: Any
+        self,
+        operation: str,
+        path: str,
+        request: Callable[..., Any],
+        *args: Any,
+        missing_ok: bool = False,
+        empty_ok: bool = False,
+        **kwargs: Any,
     ) -> dict[str, Any] | None:
         """`request(*args, **kwargs)` (a method of `self.client`) with the current token: the answer's JSON
-        object, or None for an answer without a body (204).
+        object.
 
         `operation` and `path` word its errors. With `missing_ok`, "nothing
-        there" is None; otherwise it is an error, as is every other refusal
-        and every answer that is not what OpenBao or Vault sends.
+        there" is None; with `empty_ok` (a delete, a patch), so is an answer
+        without a body. Every other refusal, and every answer that is not what
+        OpenBao or Vault sends, is an error.
         """
         token = self.token()
         self.client.token = token.value
@@ -156,10 +160,6 @@ class Server:
                 f"The team store {self.store!r} at {self.addr} refused to {operation} {path} as a bad request "
                 "(the server's reason is not shown: it may quote what was sent)."
             ) from None
-        except exceptions.UnsupportedOperation:
-            raise MethodNotAllowed(
-                f"The team store {self.store!r} at {self.addr} does not allow to {operation} {path} this way."
-            ) from None
         except exceptions.VaultDown:
             raise StoreUnavailableError(
                 f"The team store {self.store!r} at {self.addr} is sealed or standing by; ask its operators to unseal it."
@@ -170,15 +170,15 @@ class Server:
             ) from None
         except Exception as exc:
             raise self._unanswered(exc) from None
-        return self._json(answer)
+        return self._json(answer, empty_ok=empty_ok)
 
-    def _json(self, answer: Any) -> dict[str, Any] | None:
-        """The JSON object of an answer; None for one without a body; an error for anything else
-        (a redirect, which is never followed, above all)."""
+    def _json(self, answer: Any, *, empty_ok: bool = False) -> dict[str, Any] | None:
+        """The JSON object of an answer; None for one without a body where that is the answer expected;
+        an error for anything else (a redirect, which is never followed, above all)."""
         if isinstance(answer, dict):
             return answer
         status = getattr(answer, "status_code", None)
-        if status == 204:
+        if status == 204 and empty_ok:
             return None
         if isinstance(status, int) and 300 <= status < 400:
             raise StoreUnavailableError(
@@ -188,22 +188,29 @@ class Server:
             )
         raise StoreUnavailableError(f"The team store {self.store!r}: {self.addr} does not answer as an OpenBao or Vault server would.")
 
-    def plain(self, method: str, url: str, *, operation: str, path: str, missing_ok: bool = False, **options: Any) -> Any:
+    def plain(
+        self, method: str, url: str, *, operation: str, path: str, missing_ok: bool = False, empty_ok: bool = False, **options: Any
+    ) -> Any:
         """A request hvac has no method for (a merge patch, the mount's kind, capabilities)."""
-        return self.call(operation, path, self.client.adapter.request, method, url, missing_ok=missing_ok, **options)
+        return self.call(
+            operation, path, self.client.adapter.request, method, url, missing_ok=missing_ok, empty_ok=empty_ok, **options
+        )
 
     def health(self) -> dict[str, Any]:
-        """The server's health report (version, sealed, its clock), sent without a token."""
-        client = self.client
-        token, client.token = client.token, ""
+        """The server's health report (version, sealed, its clock). Sent with neither token nor namespace:
+        it is about the server, and a namespace would have it refused."""
+        import requests
+
+        query = "standbyok=true&perfstandbyok=true&sealedcode=200&uninitcode=200&drsecondarycode=200"
+        options = self._options
         try:
-            answer = client.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
+            answer = requests.get(
+                f"{self.addr}/v1/sys/health?{query}", verify=options["verify"], timeout=options["timeout"], allow_redirects=False
+            )
+            found = answer.json()
         except Exception as exc:
             raise self._unanswered(exc) from None
-        finally:
-            client.token = token
-        found = self._json(answer)
-        if found is None:
+        if not isinstance(found, dict):
             raise StoreUnavailableError(f"The team store {self.store!r}: {self.addr} does not answer as an OpenBao or Vault server would.")
         return found
 

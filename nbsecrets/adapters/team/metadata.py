@@ -87,16 +87,6 @@ def patch(
     return {**removed, **entries(version, created, keys, settings)}
 
 
-def replacement(
-    version: int, created: str | None, keys: Iterable[str], settings: Iterable[str], current: Mapping[str, str] | None
-) -> dict[str, str]:
-    """The whole custom_metadata map describing `version`, other tools' entries kept (for servers without PATCH)."""
-    kept = {
-        name: value for name, value in (current or {}).items() if not name.startswith(PREFIX) or _version_of(name) > version
-    }
-    return {**kept, **entries(version, created, keys, settings)}
-
-
 def decode(
     custom: Mapping[str, str] | None, version: int, created: str | None, data_keys: Iterable[str] | None
 ) -> Described | None:

@@ -18,6 +18,7 @@ StoreUnavailableError.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import threading
 import time
@@ -38,7 +39,7 @@ from ...core.rules import KEY_PATTERN, check_name, check_settings, key_problem
 from ...core.store.base import SecretInfo, StoredSecret, checked_new_env, checked_update, register_secrets
 from ...core.suggestions import close_matches
 from . import metadata
-from .connection import CheckAndSetMismatch, MethodNotAllowed, Server
+from .connection import CheckAndSetMismatch, Server
 
 if TYPE_CHECKING:
     from ...core.store.kinds import StoreConfig
@@ -156,6 +157,7 @@ class TeamStore:
         env = checked_new_env(env)
         marked = check_settings(settings, env, f"secret {name!r}")
         self._may_write(name)
+        register_secrets(env, marked)  # before sending: a write that fails half-way has still sent them
         for _ in self._attempts(name):
             record = self._metadata(name)
             if record is not None and _alive(record) and not overwrite:
@@ -167,7 +169,6 @@ class TeamStore:
             except CheckAndSetMismatch:
                 continue
             break
-        register_secrets(env, marked)
         return self._info_after(name)
 
     def update(
@@ -194,12 +195,12 @@ class TeamStore:
             merged, marked = request.merged(name, current.env, current.described.settings)
             flagged = [key for key in merged if key in marked]
             metadata.check_room(merged, flagged, current.custom, current.version + 1)
+            register_secrets(request.registered(merged), marked)
             try:
                 self._write(name, merged, flagged, cas=current.version)
             except CheckAndSetMismatch:
                 continue
             break
-        register_secrets(request.registered(merged), marked)
         return self._info_after(name)
 
     def delete(self, name: str, *, allow_missing: bool = False, keep_versions: bool = False) -> bool:
@@ -220,10 +221,14 @@ class TeamStore:
         path = self._path(name)
         kv = self.server.client.secrets.kv.v2
         if keep_versions:
-            self.server.call("delete", self._logical("data", path), kv.delete_latest_version_of_secret, path, mount_point=self.mount)
+            self.server.call(
+                "delete", self._logical("data", path), kv.delete_latest_version_of_secret, path, mount_point=self.mount,
+                empty_ok=True,
+            )
         else:
             self.server.call(
-                "delete", self._logical("metadata", path), kv.delete_metadata_and_all_versions, path, mount_point=self.mount
+                "delete", self._logical("metadata", path), kv.delete_metadata_and_all_versions, path, mount_point=self.mount,
+                empty_ok=True,
             )
         return True
 
@@ -269,7 +274,8 @@ class TeamStore:
                 f"The team store {self.name!r}: {self.addr} does not answer as an OpenBao or Vault server would."
             )
         data = answer["data"]
-        kind, version = data.get("type"), (data.get("options") or {}).get("version")
+        options = data.get("options") if isinstance(data.get("options"), dict) else {}
+        kind, version = data.get("type"), options.get("version")
         if str(data.get("path", "")).strip("/") != self.mount:
             raise StoreUnavailableError(
                 f"The team store {self.name!r}: {self.mount!r} is not a mount on {self.addr} but a path inside "
@@ -320,6 +326,7 @@ class TeamStore:
         path = self._path(name)
         kv = self.server.client.secrets.kv.v2
         deadline = time.monotonic() + (METADATA_WAIT if wait_for_metadata else 0)
+        young: bool | None = None  # asked of the server once, and only if it matters
         for attempt in itertools.count():
             answer = self.server.call(
                 "read",
@@ -338,7 +345,10 @@ class TeamStore:
             version, created = _version_number(about, "version"), about.get("created_time")
             custom = _custom(about)
             described = metadata.decode(custom, version, created, env)
-            if described is not None or time.monotonic() >= deadline or not self._young(created):
+            if described is not None or time.monotonic() >= deadline:
+                break
+            young = self._young(created) if young is None else young
+            if not young:
                 break
             _pause(attempt)
         if described is None:  # not described by nbsecrets: every key is a secret
@@ -348,7 +358,10 @@ class TeamStore:
     def _young(self, created: object) -> bool:
         """Whether a version was made so recently that its writer may still be describing it, by the
         server's clock (the one that stamped it)."""
-        server_time = self.server.health().get("server_time_utc")
+        try:
+            server_time = self.server.health().get("server_time_utc")
+        except NbSecretsError:
+            server_time = None
         if not isinstance(server_time, int):
             return True  # cannot tell: wait, which costs time and never a setting
         now = datetime.fromtimestamp(server_time, timezone.utc)
@@ -396,27 +409,16 @@ class TeamStore:
             ) from None
 
     def _describe(self, name: str, version: int, created: Any, keys: list[str], settings: list[str], current: dict[str, str]) -> None:
-        """Add the description of `version` to the metadata with a merge patch (other entries untouched).
-
-        A server without PATCH gets the whole map replaced, from a fresh read
-        and only while `version` is still the current one: a newer writer's
-        description must not be erased.
-        """
+        """Add the description of `version` to the metadata with a merge patch: other entries are left
+        alone, so crossing writers cannot erase each other's (a whole-map write could)."""
         path = self._path(name)
-        url, logical = f"/v1/{self.mount}/metadata/{path}", self._logical("metadata", path)
         created = created if isinstance(created, str) else None
-        change = metadata.patch(version, created, keys, settings, current)
-        try:
-            self.server.plain(
-                "patch", url, operation="patch the metadata of", path=logical,
-                headers={"Content-Type": "application/merge-patch+json"}, json={"custom_metadata": change},
-            )
-        except MethodNotAllowed:
-            record = self._metadata(name)
-            if record is None or _version_number(record) != version:
-                return  # deleted, or overtaken: the newer version is described by its own writer
-            whole = metadata.replacement(version, created, keys, settings, _custom(record))
-            self.server.plain("post", url, operation="write the metadata of", path=logical, json={"custom_metadata": whole})
+        self.server.plain(
+            "patch", f"/v1/{self.mount}/metadata/{path}", operation="patch the metadata of",
+            path=self._logical("metadata", path), empty_ok=True,
+            headers={"Content-Type": "application/merge-patch+json"},
+            json={"custom_metadata": metadata.patch(version, created, keys, settings, current)},
+        )
 
     def _attempts(self, name: str) -> Iterator[int]:
         for attempt in range(WRITE_ATTEMPTS):
@@ -466,7 +468,8 @@ class TeamStore:
             )
         except NbSecretsError:
             return None
-        said = ((answer or {}).get("data") or {}) if isinstance(answer, dict) else {}
+        said = (answer or {}).get("data")
+        said = said if isinstance(said, dict) else {}
         found = {path: said.get(path) for path in paths}
         if not all(isinstance(capabilities, list) for capabilities in found.values()):
             return None
@@ -563,6 +566,16 @@ def _checked_path(text: Any, what: str, store: str, *, allow_empty: bool) -> str
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads are gone: start a new pool when one is needed."""
+    global _executor, _executor_lock
+    _executor, _executor_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -70,12 +70,16 @@ class SecretStore(Protocol):
     name: str
     """How sources and `--store` name this store ("local", "team")."""
 
+    keeps_versions: bool
+    """Whether a delete may keep the versions (a soft delete, in a team store)."""
+
     def list(self) -> list[SecretInfo]:
         """Every secret, sorted by name, without reading a value."""
         ...
 
-    def info(self, name: str) -> SecretInfo:
-        """One secret's keys, settings and times; SecretNotFoundError if there is none."""
+    def info(self, name: str, *, deleted: bool = False) -> SecretInfo:
+        """One secret's keys, settings and times; SecretNotFoundError if there is none. With `deleted`,
+        also one whose current version was deleted with its versions kept (what a delete may remove)."""
         ...
 
     def exists(self, name: str) -> bool:

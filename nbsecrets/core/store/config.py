@@ -33,9 +33,9 @@ NAMESPACE_VARIABLES = ("BAO_NAMESPACE", "VAULT_NAMESPACE")
 CACERT_VARIABLES = ("BAO_CACERT", "VAULT_CACERT")
 SKIP_VERIFY_VARIABLES = ("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY")
 TOKEN_VARIABLES = ("NBSECRETS_TEAM_TOKEN", "BAO_TOKEN", "VAULT_TOKEN")
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9._+/=-]{1,4096}")
-"""What a token may look like: OpenBao's and Vault's are letters, digits and a few marks, on one line.
-Anything else (a line with spaces, a file of many lines) is not sent as one."""
+TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{1,65536}")
+"""What a token may look like: one word of printable ASCII (generated tokens, batch tokens with their
+metadata, custom ids). Anything else (spaces, line breaks, a file of many lines) is not sent as one."""
 TOKEN_FILE_VARIABLE = "NBSECRETS_TEAM_TOKEN_FILE"
 DEFAULT_TOKEN_FILE = "~/.vault-token"
 DEFAULT_MOUNT = "secret"
@@ -217,7 +217,7 @@ def find_token(token_file: str | None = None, *, environment: bool = True) -> To
     leaks as much as any secret it opens.
     """
     if token_file:
-        return _token_in(Path(token_file).expanduser())
+        return _token_in(Path(token_file).expanduser(), private=True)
     if not environment:
         return None
     for variable in TOKEN_VARIABLES:
@@ -228,8 +228,18 @@ def find_token(token_file: str | None = None, *, environment: bool = True) -> To
     return _token_in(Path(os.environ.get(TOKEN_FILE_VARIABLE, "").strip() or DEFAULT_TOKEN_FILE).expanduser())
 
 
-def _token_in(path: Path) -> Token | None:
+def _token_in(path: Path, *, private: bool = False) -> Token | None:
+    """The token in `path`. A store's own `token_file` (named in a config file, which may have come
+    from someone else) must be the user's own private file, so the file cannot name, say, a service
+    account's token that others may read, and have it sent to the server it names."""
     try:
+        if private:
+            status = path.stat()
+            if status.st_uid != os.getuid() or status.st_mode & 0o077:
+                raise ConfigError(
+                    f"The token_file {shown_path(path)} must be a file of yours that only you can read "
+                    "(chmod 600); it is not used."
+                )
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None

@@ -146,7 +146,10 @@ class LocalStore:
         register_secrets(env, settings)
         return StoredSecret(env, settings)
 
-    def info(self, name: str) -> SecretInfo:
+    keeps_versions = False
+    """The vault keeps one backup generation, not versions a delete could keep."""
+
+    def info(self, name: str, *, deleted: bool = False) -> SecretInfo:
         """Keys, settings and timestamps of one secret."""
         return self._info(self._table_with(name).record(name))  # type: ignore[arg-type]
 

@@ -54,13 +54,6 @@ def test_a_patch_removes_older_descriptions_and_keeps_newer_and_other_tools_entr
     assert metadata.decode(merged, 2, T2, None) is None
 
 
-def test_a_replacement_map_is_what_the_patch_would_leave() -> None:
-    current = {"owner": "data-team", **metadata.entries(2, T2, ["A"], ["A"]), **metadata.entries(4, T4, ["B"], [])}
-    change = metadata.patch(3, T3, ["A"], ["A"], current)
-    patched = {name: value for name, value in {**current, **change}.items() if value is not None}
-    assert metadata.replacement(3, T3, ["A"], ["A"], current) == patched
-
-
 def test_a_description_of_another_version_is_not_trusted() -> None:
     described = metadata.entries(3, T3, ["A"], ["A"])
     assert metadata.decode(described, 4, T3, None) is None
