@@ -17,19 +17,18 @@ import argparse
 import os
 import socket
 import threading
-import statistics
 import sys
 import tempfile
 import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
 from bao_server import BaoServer  # noqa: E402
+from bench_store import timed  # noqa: E402  (median ms of repeated calls, as every bench here measures)
 
 
 class SlowLink:
@@ -65,16 +64,6 @@ class SlowLink:
                     end.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-
-
-def timed(func: Callable[[], Any], repeat: int = 15) -> float:
-    """Median wall time of `func()` in milliseconds."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -137,7 +126,7 @@ def run(addr: str, token: str, count: int, where: str) -> None:
     print(f"\nOpenBao dev server over {where}; {count} secrets of 3 keys; median of 15 runs, ms")
     print(f"{'operation':<14}{'team':>9}{'raw KV':>9}{'local':>9}{'team/raw':>10}{'team/local':>12}")
     for name, team_op, raw_op, local_op in rows:
-        t, r, l = timed(team_op), timed(raw_op), timed(local_op)
+        t, r, l = timed(team_op, 15), timed(raw_op, 15), timed(local_op, 15)
         print(f"{name:<14}{t:9.2f}{r:9.2f}{l:9.2f}{t / r:10.1f}{t / l:12.1f}")
 
 
