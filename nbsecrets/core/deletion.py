@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from .errors import InvalidSecretError, SecretNotFoundError
-from .store.base import SecretInfo, SecretStore
+from .errors import SecretNotFoundError
+from .store.base import SecretInfo, SecretStore, no_versions
 
 
 class DeleteOutcome(NamedTuple):
@@ -33,7 +33,7 @@ def delete_secret(
     deleted for good.
     """
     if keep_versions and not store.keeps_versions:
-        raise InvalidSecretError(f"The {store.name} store keeps no versions; --keep-versions is for a team store.")
+        raise no_versions(store.name)
     try:
         info = store.info(name, deleted=not keep_versions)  # SecretNotFoundError, with suggestions, if none
     except SecretNotFoundError:
@@ -42,6 +42,5 @@ def delete_secret(
         raise
     if confirm is not None and not confirm(info):
         return DeleteOutcome(name, "declined")
-    options = {"keep_versions": True} if keep_versions else {}
-    deleted = store.delete(name, allow_missing=allow_missing, **options)
+    deleted = store.delete(name, allow_missing=allow_missing, keep_versions=keep_versions)
     return DeleteOutcome(name, "deleted" if deleted else "missing", keep_versions and deleted)

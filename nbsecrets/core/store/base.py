@@ -105,8 +105,9 @@ class SecretStore(Protocol):
         """Merge `env` into an existing secret; `settings`/`secrets` move keys between the two sides."""
         ...
 
-    def delete(self, name: str, *, allow_missing: bool = False) -> bool:
-        """Remove a secret; False (with `allow_missing`) when there was none."""
+    def delete(self, name: str, *, allow_missing: bool = False, keep_versions: bool = False) -> bool:
+        """Remove a secret; False (with `allow_missing`) when there was none. `keep_versions` (only where
+        `keeps_versions`) marks the current version deleted and keeps the others."""
         ...
 
 
@@ -157,6 +158,11 @@ def canonical(label: str) -> str:
     """How a loaded source is labelled: `local:NAME` is `NAME`, every other label as it is."""
     store, colon, name = label.partition(":")
     return name if colon and store == LOCAL and name else label
+
+
+def no_versions(store: str) -> InvalidSecretError:
+    """The error for `keep_versions` where a store keeps none: before asking, and in the store itself."""
+    return InvalidSecretError(f"The {store} store keeps no versions; --keep-versions is for a team store.")
 
 
 def checked_new_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -44,7 +44,7 @@ from ..errors import (
 from ..rules import check_name, check_settings
 from ..suggestions import close_matches
 from . import keys
-from .base import LOCAL, SecretInfo, StoredSecret, checked_new_env, checked_update, register_secrets
+from .base import LOCAL, SecretInfo, StoredSecret, checked_new_env, checked_update, no_versions, register_secrets
 from ..display import shown_path
 from .files import (
     DIR_MODE,
@@ -102,6 +102,9 @@ def _timestamp(seconds: float) -> datetime:
 class LocalStore:
     """Secrets in an AES-GCM vault under `home`, keyed from the keyring, a passphrase or a key file."""
 
+    keeps_versions = False
+    """The vault keeps one backup generation, not versions a delete could keep."""
+
     def __init__(self, home: str | os.PathLike[str], *, name: str = LOCAL) -> None:
         self.name = name
         self.home = Path(home).expanduser()
@@ -145,9 +148,6 @@ class LocalStore:
         settings = table.record(name).settings  # type: ignore[union-attr]
         register_secrets(env, settings)
         return StoredSecret(env, settings)
-
-    keeps_versions = False
-    """The vault keeps one backup generation, not versions a delete could keep."""
 
     def info(self, name: str, *, deleted: bool = False) -> SecretInfo:
         """Keys, settings and timestamps of one secret."""
@@ -206,8 +206,10 @@ class LocalStore:
         register_secrets(request.registered(merged), record.settings)  # type: ignore[union-attr]
         return self._info(record)  # type: ignore[arg-type]
 
-    def delete(self, name: str, *, allow_missing: bool = False) -> bool:
+    def delete(self, name: str, *, allow_missing: bool = False, keep_versions: bool = False) -> bool:
         """Remove a secret; returns False (with `allow_missing`) when there was none."""
+        if keep_versions:
+            raise no_versions(self.name)
         check_name(name)
         if allow_missing and not self.exists(name):
             return False
